@@ -1,0 +1,745 @@
+//! A batch of writes to one group, committed as one SQL transaction.
+//!
+//! Every write goes through a [`Batch`]: single edits are batches of one. Documents touched by the
+//! batch are held in memory until commit; at commit each new document is stored whole and each
+//! changed one appends exactly the changes made since the batch touched it, and the index rows
+//! derived from it are replaced, all in one transaction. If anything fails, nothing is stored and
+//! the touched documents are dropped from memory, so memory never runs ahead of the disk.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use automerge::transaction::CommitOptions;
+use automerge::{AutoCommit, Change, ChangeHash};
+use rusqlite::params;
+
+use crate::doc::{self, DocKind};
+use crate::error::{DocumentError, Error, Problem, Result, ValidationError};
+use crate::events::{Origin, RecordEvent};
+use crate::ids::{ContactId, ConversationId, DocId, FollowUpId, GroupId, PlanId, TerrainTreeId};
+use crate::model::{
+    ContactEdit, ContactUpdate, FollowUpEdit, NewContact, NewConversation, NewFollowUp, NewPlan,
+    NewTerrainTree, PlanEdit, SettingsEdit, TerrainEdit, Timestamp, Update,
+};
+use crate::repo::{COMPACT_AFTER, Repo, State};
+use crate::store::{Writer, index};
+
+/// Bounds on changes received from elsewhere, checked before Automerge sees them.
+pub const MAX_IMPORT_CHANGES: usize = 10_000;
+/// The largest single change accepted from elsewhere.
+pub const MAX_CHANGE_BYTES: usize = 4 << 20;
+/// The most change bytes accepted in one import call.
+pub const MAX_IMPORT_BYTES: usize = 64 << 20;
+
+struct Touched {
+    doc: AutoCommit,
+    kind: DocKind,
+    /// Heads when the batch first touched it; `None` for a document the batch created.
+    start: Option<Vec<ChangeHash>>,
+    dirty: bool,
+}
+
+/// What importing changes did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportOutcome {
+    /// The document changed.
+    Applied,
+    /// Every change was already here.
+    AlreadyHad,
+    /// The changes depend on changes not received yet; nothing was stored. Send the rest.
+    MissingDependencies,
+}
+
+/// Writes to one group that commit together. Get one from [`crate::Group::batch`].
+pub struct Batch<'a> {
+    repo: &'a Repo,
+    state: &'a mut State,
+    group: GroupId,
+    touched: HashMap<DocId, Touched>,
+    erased: Vec<(DocId, DocKind)>,
+    now: Timestamp,
+    origin: Origin,
+}
+
+impl<'a> Batch<'a> {
+    pub(crate) fn new(repo: &'a Repo, state: &'a mut State, group: GroupId) -> Self {
+        Self {
+            repo,
+            state,
+            group,
+            touched: HashMap::new(),
+            erased: Vec::new(),
+            now: chrono::Utc::now(),
+            origin: Origin::Local,
+        }
+    }
+
+    /// The time this batch stamps on what it creates.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    // --- documents ---------------------------------------------------------------------------
+
+    fn touch(&mut self, id: DocId, expected: Option<DocKind>) -> Result<&mut Touched> {
+        if !self.touched.contains_key(&id) {
+            if self.erased.iter().any(|(d, _)| *d == id)
+                || self.state.store.is_tombstoned(&self.group, &id)?
+            {
+                return Err(Error::Erased {
+                    kind: expected.map_or("record", DocKind::as_str),
+                    id: id.to_string(),
+                });
+            }
+            let key = (self.group, id);
+            let (doc, kind) = match self.state.cache.take(&key) {
+                Some(doc) => {
+                    let kind = doc::kind_of(&doc)
+                        .or(self.state.store.doc_kind(&self.group, &id)?)
+                        .ok_or_else(|| DocumentError::Damaged {
+                            doc: id.to_string(),
+                            reason: "no kind".into(),
+                        })?;
+                    (doc, kind)
+                }
+                None => {
+                    let stored = self
+                        .state
+                        .store
+                        .load_doc(&self.group, &id)?
+                        .ok_or_else(|| Error::NotFound {
+                            kind: expected.map_or("record", DocKind::as_str),
+                            id: id.to_string(),
+                        })?;
+                    (
+                        doc::load_document(
+                            &id.to_string(),
+                            &stored.chunks,
+                            &self.repo.inner.actor,
+                        )?,
+                        stored.kind,
+                    )
+                }
+            };
+            if let Some(expected) = expected.filter(|e| *e != kind) {
+                self.state.cache.put(key, doc);
+                return Err(DocumentError::WrongKind {
+                    doc: id.to_string(),
+                    expected: expected.as_str(),
+                    found: kind.as_str().into(),
+                }
+                .into());
+            }
+            let mut doc = doc;
+            let start = Some(doc.get_heads());
+            self.touched.insert(
+                id,
+                Touched {
+                    doc,
+                    kind,
+                    start,
+                    dirty: false,
+                },
+            );
+        }
+        let t = self.touched.get_mut(&id).ok_or_else(|| Error::NotFound {
+            kind: "record",
+            id: id.to_string(),
+        })?;
+        if let Some(expected) = expected.filter(|e| *e != t.kind) {
+            return Err(DocumentError::WrongKind {
+                doc: id.to_string(),
+                expected: expected.as_str(),
+                found: t.kind.as_str().into(),
+            }
+            .into());
+        }
+        Ok(t)
+    }
+
+    fn commit_options(&self) -> CommitOptions {
+        CommitOptions::default().with_time(self.now.timestamp())
+    }
+
+    fn create(
+        &mut self,
+        id: DocId,
+        kind: DocKind,
+        init: impl FnOnce(&mut AutoCommit) -> Result<()>,
+    ) -> Result<()> {
+        if self.touched.contains_key(&id)
+            || self.state.store.doc_kind(&self.group, &id)?.is_some()
+            || self.state.store.is_tombstoned(&self.group, &id)?
+        {
+            return Err(ValidationError::out_of_range(
+                kind.as_str(),
+                format!("id {id} is already used"),
+            )
+            .into());
+        }
+        let mut doc = doc::new_document(&self.repo.inner.actor);
+        init(&mut doc)?;
+        doc.commit_with(self.commit_options());
+        self.touched.insert(
+            id,
+            Touched {
+                doc,
+                kind,
+                start: None,
+                dirty: true,
+            },
+        );
+        Ok(())
+    }
+
+    /// Applies `f` as one change, at `base` when given (then merged with everything since).
+    fn modify<T>(
+        &mut self,
+        id: DocId,
+        kind: DocKind,
+        base: Option<&crate::model::Version>,
+        f: impl FnOnce(&mut AutoCommit) -> Result<T>,
+    ) -> Result<T> {
+        let options = self.commit_options();
+        let t = self.touch(id, Some(kind))?;
+        if let Some(base) = base {
+            doc::check_base(&mut t.doc, base)?;
+            t.doc.isolate(&base.0);
+        }
+        let result = f(&mut t.doc);
+        match result {
+            Ok(v) => {
+                let changed = t.doc.commit_with(options).is_some();
+                if base.is_some() {
+                    t.doc.integrate();
+                }
+                t.dirty |= changed;
+                Ok(v)
+            }
+            Err(e) => {
+                t.doc.rollback();
+                if base.is_some() {
+                    t.doc.integrate();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    // --- contacts ----------------------------------------------------------------------------
+
+    /// Creates a contact.
+    pub fn create_contact(&mut self, new: &NewContact) -> Result<ContactId> {
+        let id = ContactId::random();
+        self.create_contact_with_id(id, new)?;
+        Ok(id)
+    }
+
+    /// Creates a contact with an id chosen by the caller (imports and the sample workload).
+    pub fn create_contact_with_id(&mut self, id: ContactId, new: &NewContact) -> Result<()> {
+        self.create(id.into(), DocKind::Contact, |d| {
+            doc::contact::create(d, id, new)
+        })
+    }
+
+    /// Applies per-field edits to a contact.
+    pub fn update_contact(&mut self, id: ContactId, update: &ContactUpdate) -> Result<()> {
+        crate::model::validate::list_len("edits", update.edits.len(), 1_000)?;
+        self.modify(id.into(), DocKind::Contact, update.base.as_ref(), |d| {
+            update
+                .edits
+                .iter()
+                .try_for_each(|e| doc::contact::apply(d, e))
+        })
+    }
+
+    /// Appends a conversation to the contact's log.
+    pub fn record_conversation(
+        &mut self,
+        contact: ContactId,
+        c: &NewConversation,
+    ) -> Result<ConversationId> {
+        let id = ConversationId::random();
+        self.record_conversation_with_id(contact, id, c)?;
+        Ok(id)
+    }
+
+    /// Appends a conversation with a caller-chosen id.
+    pub fn record_conversation_with_id(
+        &mut self,
+        contact: ContactId,
+        id: ConversationId,
+        c: &NewConversation,
+    ) -> Result<()> {
+        self.check_assessment(c.assessment)?;
+        self.modify(contact.into(), DocKind::Contact, None, |d| {
+            doc::contact::append_conversation(d, id, 1, c)
+        })
+    }
+
+    /// Records a correction of a conversation as its next revision; what was said before stays.
+    pub fn correct_conversation(
+        &mut self,
+        contact: ContactId,
+        id: ConversationId,
+        c: &NewConversation,
+    ) -> Result<u32> {
+        self.check_assessment(c.assessment)?;
+        self.modify(contact.into(), DocKind::Contact, None, |d| {
+            let latest = doc::contact::latest_revision(d, id);
+            if latest == 0 {
+                return Err(Error::NotFound {
+                    kind: "conversation",
+                    id: id.to_string(),
+                });
+            }
+            doc::contact::append_conversation(d, id, latest + 1, c)?;
+            Ok(latest + 1)
+        })
+    }
+
+    /// Checks an assessment against the group's scale, from the index (no document load).
+    fn check_assessment(&self, a: Option<i64>) -> Result<()> {
+        let Some(a) = a else { return Ok(()) };
+        let on_scale: Option<i64> = self
+            .state
+            .store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM scale_idx WHERE group_id = ?1 AND value = ?2",
+                params![self.group.as_bytes(), a],
+                |r| r.get(0),
+            )
+            .ok();
+        let levels: i64 = self.state.store.conn.query_row(
+            "SELECT count(*) FROM scale_idx WHERE group_id = ?1",
+            [self.group.as_bytes()],
+            |r| r.get(0),
+        )?;
+        // A device that has not received the settings yet cannot check; it accepts the value.
+        if levels > 0 && on_scale != Some(1) {
+            return Err(ValidationError::out_of_range(
+                "assessment",
+                format!("{a} is not on the group's scale"),
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    // --- follow-ups, plans, terrain, settings ------------------------------------------------
+
+    /// Creates a follow-up.
+    pub fn create_follow_up(&mut self, new: &NewFollowUp) -> Result<FollowUpId> {
+        let id = FollowUpId::random();
+        self.create_follow_up_with_id(id, new)?;
+        Ok(id)
+    }
+
+    /// Creates a follow-up with a caller-chosen id.
+    pub fn create_follow_up_with_id(&mut self, id: FollowUpId, new: &NewFollowUp) -> Result<()> {
+        let now = self.now;
+        self.create(id.into(), DocKind::FollowUp, |d| {
+            doc::followup::create(d, id, new, now)
+        })
+    }
+
+    /// Applies per-field edits to a follow-up.
+    pub fn update_follow_up(
+        &mut self,
+        id: FollowUpId,
+        update: &Update<FollowUpEdit>,
+    ) -> Result<()> {
+        self.modify(id.into(), DocKind::FollowUp, update.base.as_ref(), |d| {
+            update
+                .edits
+                .iter()
+                .try_for_each(|e| doc::followup::apply(d, e))
+        })
+    }
+
+    /// Creates a plan.
+    pub fn create_plan(&mut self, new: &NewPlan) -> Result<PlanId> {
+        let id = PlanId::random();
+        self.create_plan_with_id(id, new)?;
+        Ok(id)
+    }
+
+    /// Creates a plan with a caller-chosen id.
+    pub fn create_plan_with_id(&mut self, id: PlanId, new: &NewPlan) -> Result<()> {
+        self.create(id.into(), DocKind::Plan, |d| doc::plan::create(d, id, new))
+    }
+
+    /// Applies per-field edits to a plan.
+    pub fn update_plan(&mut self, id: PlanId, update: &Update<PlanEdit>) -> Result<()> {
+        self.modify(id.into(), DocKind::Plan, update.base.as_ref(), |d| {
+            update.edits.iter().try_for_each(|e| doc::plan::apply(d, e))
+        })
+    }
+
+    /// Creates a terrain tree (a workplace or building).
+    pub fn create_terrain(&mut self, new: &NewTerrainTree) -> Result<TerrainTreeId> {
+        let id = TerrainTreeId::random();
+        self.create_terrain_with_id(id, new)?;
+        Ok(id)
+    }
+
+    /// Creates a terrain tree with a caller-chosen id.
+    pub fn create_terrain_with_id(
+        &mut self,
+        id: TerrainTreeId,
+        new: &NewTerrainTree,
+    ) -> Result<()> {
+        self.create(id.into(), DocKind::Terrain, |d| {
+            doc::terrain::create(d, id, new)
+        })
+    }
+
+    /// Applies edits to a terrain tree.
+    pub fn update_terrain(
+        &mut self,
+        id: TerrainTreeId,
+        update: &Update<TerrainEdit>,
+    ) -> Result<()> {
+        self.modify(id.into(), DocKind::Terrain, update.base.as_ref(), |d| {
+            update
+                .edits
+                .iter()
+                .try_for_each(|e| doc::terrain::apply(d, e))
+        })
+    }
+
+    pub(crate) fn create_settings(&mut self, name: &str) -> Result<()> {
+        let group = self.group;
+        self.create(settings_doc(group), DocKind::Settings, |d| {
+            doc::settings::create(d, group, name)
+        })
+    }
+
+    /// Applies edits to the group's settings.
+    pub fn update_settings(&mut self, update: &Update<SettingsEdit>) -> Result<()> {
+        let id = settings_doc(self.group);
+        self.modify(id, DocKind::Settings, update.base.as_ref(), |d| {
+            update
+                .edits
+                .iter()
+                .try_for_each(|e| doc::settings::apply(d, e))
+        })
+    }
+
+    /// Settles a conflict on `field` of a record by choosing one of its values.
+    pub fn resolve_conflict(&mut self, record: DocId, field: &str, chosen: &str) -> Result<()> {
+        let kind = match self.touched.get(&record) {
+            Some(t) => t.kind,
+            None => self
+                .state
+                .store
+                .doc_kind(&self.group, &record)?
+                .ok_or_else(|| Error::NotFound {
+                    kind: "record",
+                    id: record.to_string(),
+                })?,
+        };
+        self.modify(record, kind, None, |d| {
+            doc::resolve_conflict(d, field, chosen)
+        })
+    }
+
+    // --- erasure -----------------------------------------------------------------------------
+
+    /// Erases a contact: its document, conversations, index rows and stored bytes, with the
+    /// cascade: follow-ups about them are erased too; relationships to them in other contacts and
+    /// mentions in plans are removed. A tombstone keeps the record from coming back by sync.
+    pub fn erase_contact(&mut self, id: ContactId) -> Result<()> {
+        let doc_id: DocId = id.into();
+        self.touch(doc_id, Some(DocKind::Contact))?;
+        let links: Vec<(Vec<u8>, i64)> = {
+            let mut stmt = self.state.store.conn.prepare(
+                "SELECT from_doc, from_kind FROM links_idx WHERE group_id = ?1 AND to_contact = ?2 AND from_doc != ?2
+                 UNION SELECT followup_id, 2 FROM followups_idx WHERE group_id = ?1 AND contact_id = ?2",
+            )?;
+            let rows = stmt.query_map(params![self.group.as_bytes(), id.as_bytes()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+            rows.collect::<Result<_, _>>()?
+        };
+        for (from, kind) in links {
+            let from = DocId::from_slice(&from)?;
+            match DocKind::from_code(kind) {
+                Some(DocKind::FollowUp) => self.erase_doc(from, DocKind::FollowUp)?,
+                Some(DocKind::Plan) => {
+                    self.update_plan(from.into(), &Update::new(vec![PlanEdit::RemoveContact(id)]))?
+                }
+                Some(DocKind::Contact) => {
+                    let other: ContactId = from.into();
+                    let edits: Vec<ContactEdit> = {
+                        let t = self.touch(from, Some(DocKind::Contact))?;
+                        doc::contact::read(&mut t.doc, other)
+                            .relationships
+                            .iter()
+                            .filter(|r| r.other == id)
+                            .map(|r| ContactEdit::RemoveRelationship(r.id))
+                            .collect()
+                    };
+                    self.update_contact(other, &ContactUpdate::new(edits))?;
+                }
+                _ => {}
+            }
+        }
+        self.erase_doc(doc_id, DocKind::Contact)
+    }
+
+    /// Erases a follow-up.
+    pub fn erase_follow_up(&mut self, id: FollowUpId) -> Result<()> {
+        self.touch(id.into(), Some(DocKind::FollowUp))?;
+        self.erase_doc(id.into(), DocKind::FollowUp)
+    }
+
+    /// Erases a plan.
+    pub fn erase_plan(&mut self, id: PlanId) -> Result<()> {
+        self.touch(id.into(), Some(DocKind::Plan))?;
+        self.erase_doc(id.into(), DocKind::Plan)
+    }
+
+    fn erase_doc(&mut self, id: DocId, kind: DocKind) -> Result<()> {
+        self.touched.remove(&id);
+        self.state.cache.evict(&(self.group, id));
+        if !self.erased.iter().any(|(d, _)| *d == id) {
+            self.erased.push((id, kind));
+        }
+        Ok(())
+    }
+
+    // --- changes from elsewhere ----------------------------------------------------------------
+
+    /// Applies Automerge changes received from another device (or a backup) to a document,
+    /// creating it if new. The bytes are untrusted: sizes are bounded and decoding runs under
+    /// `catch_unwind`; a change for an erased record is refused.
+    pub fn import_changes(&mut self, id: DocId, changes: &[Vec<u8>]) -> Result<ImportOutcome> {
+        self.origin = Origin::Remote;
+        if changes.len() > MAX_IMPORT_CHANGES {
+            return Err(ValidationError::new(
+                "changes",
+                Problem::TooMany {
+                    max: MAX_IMPORT_CHANGES,
+                },
+            )
+            .into());
+        }
+        let total: usize = changes.iter().map(Vec::len).sum();
+        if total > MAX_IMPORT_BYTES || changes.iter().any(|c| c.len() > MAX_CHANGE_BYTES) {
+            return Err(ValidationError::new(
+                "changes",
+                Problem::TooLong {
+                    max: MAX_CHANGE_BYTES,
+                },
+            )
+            .into());
+        }
+        let damaged = |reason: &str| {
+            Error::Document(DocumentError::Damaged {
+                doc: id.to_string(),
+                reason: reason.into(),
+            })
+        };
+        let decoded = catch_unwind(|| {
+            changes
+                .iter()
+                .map(|c| Change::from_bytes(c.clone()))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|_| damaged("a change could not be decoded"))?
+        .map_err(|e| damaged(&e.to_string()))?;
+
+        let existing = self.touched.contains_key(&id)
+            || self.state.store.doc_kind(&self.group, &id)?.is_some();
+        if !existing {
+            if self.erased.iter().any(|(d, _)| *d == id)
+                || self.state.store.is_tombstoned(&self.group, &id)?
+            {
+                return Err(Error::Erased {
+                    kind: "record",
+                    id: id.to_string(),
+                });
+            }
+            let mut doc = doc::new_document(&self.repo.inner.actor);
+            let applied = catch_unwind(AssertUnwindSafe(|| doc.apply_changes(decoded)));
+            match applied {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(damaged(&e.to_string())),
+                Err(_) => return Err(damaged("the changes could not be applied")),
+            }
+            let Some(kind) = doc::kind_of(&doc) else {
+                return Ok(ImportOutcome::MissingDependencies);
+            };
+            check_root_id(&doc, id)?;
+            self.touched.insert(
+                id,
+                Touched {
+                    doc,
+                    kind,
+                    start: None,
+                    dirty: true,
+                },
+            );
+            return Ok(ImportOutcome::Applied);
+        }
+        let t = self.touch(id, None)?;
+        let before = t.doc.get_heads();
+        let kind = t.kind;
+        let applied = catch_unwind(AssertUnwindSafe(|| t.doc.apply_changes(decoded)));
+        let failed = match applied {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(_) => Some("the changes could not be applied".to_owned()),
+        };
+        let wrong_kind = failed.is_none() && doc::kind_of(&t.doc) != Some(kind);
+        if failed.is_some() || wrong_kind || check_root_id(&t.doc, id).is_err() {
+            // The in-memory document may be half-changed: drop it; the store is untouched.
+            self.touched.remove(&id);
+            self.state.cache.evict(&(self.group, id));
+            return Err(damaged(
+                failed
+                    .as_deref()
+                    .unwrap_or("the changes alter the record's kind or id"),
+            ));
+        }
+        let after = t.doc.get_heads();
+        if after == before {
+            let queued = !t.doc.get_missing_deps(&[]).is_empty();
+            return Ok(if queued {
+                ImportOutcome::MissingDependencies
+            } else {
+                ImportOutcome::AlreadyHad
+            });
+        }
+        t.dirty = true;
+        Ok(ImportOutcome::Applied)
+    }
+
+    /// Erases a record because another device erased it (its tombstone arrived).
+    pub fn import_erasure(&mut self, id: DocId) -> Result<()> {
+        self.origin = Origin::Remote;
+        match self.state.store.doc_kind(&self.group, &id)? {
+            Some(DocKind::Contact) => self.erase_contact(id.into()),
+            Some(kind) => self.erase_doc(id, kind),
+            None if self.state.store.is_tombstoned(&self.group, &id)? => Ok(()),
+            // Never seen here: remember the tombstone so the record cannot arrive later.
+            None => self.erase_doc(id, DocKind::Contact),
+        }
+    }
+
+    // --- commit ------------------------------------------------------------------------------
+
+    /// Stores everything in one transaction; returns the events to publish.
+    pub(crate) fn commit(mut self) -> Result<Vec<RecordEvent>> {
+        let erased_by = self.repo.device_id();
+        let now_ms = self.now.timestamp_millis();
+        let mut compact = Vec::new();
+        let result = (|| -> Result<()> {
+            let tx = self.state.store.conn.transaction()?;
+            let w = Writer {
+                tx,
+                group: self.group,
+            };
+            for (id, t) in self.touched.iter_mut().filter(|(_, t)| t.dirty) {
+                let heads = t.doc.get_heads();
+                match &t.start {
+                    None => w.insert_doc(id, t.kind, &t.doc.save(), &heads)?,
+                    Some(start) => {
+                        let bytes = t.doc.save_after(start);
+                        if bytes.is_empty() {
+                            continue;
+                        }
+                        if w.append_changes(id, &bytes, &heads)? >= COMPACT_AFTER {
+                            compact.push(*id);
+                        }
+                    }
+                }
+                reindex(&w, *id, t)?;
+            }
+            for (id, kind) in &self.erased {
+                w.erase_doc(id, *kind, &erased_by, now_ms)?;
+            }
+            w.tx.commit()?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            // Dirty documents hold changes the store does not: drop them.
+            self.touched.retain(|_, t| !t.dirty);
+            self.put_back();
+            return Err(e);
+        }
+        let mut events = Vec::new();
+        for (id, t) in &self.touched {
+            if t.dirty {
+                events.push(RecordEvent {
+                    group: self.group,
+                    record: *id,
+                    kind: t.kind.into(),
+                    erased: false,
+                    origin: self.origin,
+                });
+            }
+        }
+        for (id, kind) in &self.erased {
+            events.push(RecordEvent {
+                group: self.group,
+                record: *id,
+                kind: (*kind).into(),
+                erased: true,
+                origin: self.origin,
+            });
+        }
+        self.put_back();
+        for id in compact {
+            self.repo.request_compaction(self.group, id);
+        }
+        Ok(events)
+    }
+
+    /// Returns clean documents to the cache after an aborted batch.
+    pub(crate) fn abort(mut self) {
+        self.touched.retain(|_, t| !t.dirty);
+        self.put_back();
+    }
+
+    fn put_back(&mut self) {
+        for (id, t) in self.touched.drain() {
+            self.state.cache.put((self.group, id), t.doc);
+        }
+    }
+}
+
+fn check_root_id(doc: &AutoCommit, id: DocId) -> Result<()> {
+    use automerge::ReadDoc;
+    let root_id = doc
+        .get(automerge::ROOT, "id")
+        .ok()
+        .flatten()
+        .and_then(|(v, _)| v.as_str().map(str::to_owned));
+    match root_id {
+        Some(s) if DocId::parse(&s).ok() == Some(id) => Ok(()),
+        _ => Err(DocumentError::Damaged {
+            doc: id.to_string(),
+            reason: "the document's id does not match".into(),
+        }
+        .into()),
+    }
+}
+
+fn reindex(w: &Writer<'_>, id: DocId, t: &mut Touched) -> Result<()> {
+    match t.kind {
+        DocKind::Contact => index::contact(w, &doc::contact::read(&mut t.doc, id.into()))?,
+        DocKind::FollowUp => index::follow_up(w, &doc::followup::read(&mut t.doc, id.into()))?,
+        DocKind::Plan => index::plan(w, &doc::plan::read(&mut t.doc, id.into()))?,
+        DocKind::Terrain => index::terrain(w, &doc::terrain::read(&mut t.doc, id.into()))?,
+        DocKind::Settings => index::settings(w, &doc::settings::read(&mut t.doc))?,
+    }
+    Ok(())
+}
+
+/// The settings document's id: the group's id, so every member addresses the same document.
+pub(crate) fn settings_doc(group: GroupId) -> DocId {
+    DocId::from(group)
+}

@@ -1,0 +1,336 @@
+//! One group's records on this device: reads, edits, erasure, queries and subscriptions.
+
+use automerge::AutoCommit;
+use rusqlite::params;
+
+use crate::batch::{Batch, ImportOutcome, settings_doc};
+use crate::doc::{self, DocKind};
+use crate::error::{Error, Result};
+use crate::events::{Filter, RecordKind, Subscription};
+use crate::ids::{ContactId, ConversationId, DocId, FollowUpId, GroupId, PlanId, TerrainTreeId};
+use crate::model::{
+    Contact, ContactUpdate, FollowUp, FollowUpEdit, GroupSettings, NewContact, NewConversation,
+    NewFollowUp, NewPlan, NewTerrainTree, Plan, PlanEdit, SettingsEdit, TerrainEdit, TerrainTree,
+    Update, Version,
+};
+use crate::repo::Repo;
+
+/// A handle on one group. Cheap to clone.
+#[derive(Clone)]
+pub struct Group {
+    pub(crate) repo: Repo,
+    pub(crate) id: GroupId,
+}
+
+/// A stored document's id, kind and version, read from the index (for sync and backups).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentVersion {
+    pub id: DocId,
+    pub kind: RecordKind,
+    pub version: Version,
+}
+
+impl Group {
+    pub(crate) fn new(repo: Repo, id: GroupId) -> Self {
+        Self { repo, id }
+    }
+
+    /// The group's id.
+    pub fn id(&self) -> GroupId {
+        self.id
+    }
+
+    /// Runs `f` over a [`Batch`] and commits it as one durable transaction. When this returns
+    /// `Ok`, every write in the batch is on disk; on `Err`, none is.
+    pub fn batch<T>(&self, f: impl FnOnce(&mut Batch<'_>) -> Result<T>) -> Result<T> {
+        let mut state = self.repo.lock();
+        let mut batch = Batch::new(&self.repo, &mut state, self.id);
+        let value = match f(&mut batch) {
+            Ok(v) => v,
+            Err(e) => {
+                batch.abort();
+                return Err(e);
+            }
+        };
+        let events = batch.commit()?;
+        drop(state);
+        for e in events {
+            // No subscriber is fine: the write is stored either way.
+            let _ = self.repo.inner.events.send(e);
+        }
+        Ok(value)
+    }
+
+    /// Reads a document, from the cache or the store.
+    fn read<T>(&self, id: DocId, kind: DocKind, f: impl FnOnce(&mut AutoCommit) -> T) -> Result<T> {
+        let mut state = self.repo.lock();
+        let key = (self.id, id);
+        let mut doc = match state.cache.take(&key) {
+            Some(doc) => doc,
+            None => {
+                let not_found = || Error::NotFound {
+                    kind: kind.as_str(),
+                    id: id.to_string(),
+                };
+                let Some(stored) = state.store.load_doc(&self.id, &id)? else {
+                    if state.store.is_tombstoned(&self.id, &id)? {
+                        return Err(Error::Erased {
+                            kind: kind.as_str(),
+                            id: id.to_string(),
+                        });
+                    }
+                    return Err(not_found());
+                };
+                if stored.kind != kind {
+                    return Err(not_found());
+                }
+                doc::load_document(&id.to_string(), &stored.chunks, &self.repo.inner.actor)?
+            }
+        };
+        if doc::kind_of(&doc).is_some_and(|k| k != kind) {
+            state.cache.put(key, doc);
+            return Err(Error::NotFound {
+                kind: kind.as_str(),
+                id: id.to_string(),
+            });
+        }
+        let value = f(&mut doc);
+        state.cache.put(key, doc);
+        Ok(value)
+    }
+
+    // --- contacts ----------------------------------------------------------------------------
+
+    /// Creates a contact and returns it as stored.
+    pub fn create_contact(&self, new: &NewContact) -> Result<Contact> {
+        let id = self.batch(|b| b.create_contact(new))?;
+        self.contact(id)
+    }
+
+    /// A contact with its conversations.
+    pub fn contact(&self, id: ContactId) -> Result<Contact> {
+        self.read(id.into(), DocKind::Contact, |d| doc::contact::read(d, id))
+    }
+
+    /// Applies per-field edits to a contact; returns it as merged.
+    pub fn update_contact(&self, id: ContactId, update: &ContactUpdate) -> Result<Contact> {
+        self.batch(|b| b.update_contact(id, update))?;
+        self.contact(id)
+    }
+
+    /// Records a conversation with a contact.
+    pub fn record_conversation(
+        &self,
+        contact: ContactId,
+        c: &NewConversation,
+    ) -> Result<ConversationId> {
+        self.batch(|b| b.record_conversation(contact, c))
+    }
+
+    /// Records a correction of a conversation (a new revision); returns the revision number.
+    pub fn correct_conversation(
+        &self,
+        contact: ContactId,
+        id: ConversationId,
+        c: &NewConversation,
+    ) -> Result<u32> {
+        self.batch(|b| b.correct_conversation(contact, id, c))
+    }
+
+    /// Erases a contact and what hangs off it (see [`Batch::erase_contact`]).
+    pub fn erase_contact(&self, id: ContactId) -> Result<()> {
+        self.batch(|b| b.erase_contact(id))
+    }
+
+    // --- follow-ups --------------------------------------------------------------------------
+
+    /// Creates a follow-up.
+    pub fn create_follow_up(&self, new: &NewFollowUp) -> Result<FollowUp> {
+        let id = self.batch(|b| b.create_follow_up(new))?;
+        self.follow_up(id)
+    }
+
+    /// A follow-up.
+    pub fn follow_up(&self, id: FollowUpId) -> Result<FollowUp> {
+        self.read(id.into(), DocKind::FollowUp, |d| doc::followup::read(d, id))
+    }
+
+    /// Applies per-field edits to a follow-up.
+    pub fn update_follow_up(
+        &self,
+        id: FollowUpId,
+        update: &Update<FollowUpEdit>,
+    ) -> Result<FollowUp> {
+        self.batch(|b| b.update_follow_up(id, update))?;
+        self.follow_up(id)
+    }
+
+    // --- plans -------------------------------------------------------------------------------
+
+    /// Creates a plan.
+    pub fn create_plan(&self, new: &NewPlan) -> Result<Plan> {
+        let id = self.batch(|b| b.create_plan(new))?;
+        self.plan(id)
+    }
+
+    /// A plan.
+    pub fn plan(&self, id: PlanId) -> Result<Plan> {
+        self.read(id.into(), DocKind::Plan, |d| doc::plan::read(d, id))
+    }
+
+    /// Applies per-field edits to a plan.
+    pub fn update_plan(&self, id: PlanId, update: &Update<PlanEdit>) -> Result<Plan> {
+        self.batch(|b| b.update_plan(id, update))?;
+        self.plan(id)
+    }
+
+    // --- terrain and settings ----------------------------------------------------------------
+
+    /// Creates a terrain tree.
+    pub fn create_terrain(&self, new: &NewTerrainTree) -> Result<TerrainTree> {
+        let id = self.batch(|b| b.create_terrain(new))?;
+        self.terrain(id)
+    }
+
+    /// A terrain tree.
+    pub fn terrain(&self, id: TerrainTreeId) -> Result<TerrainTree> {
+        self.read(id.into(), DocKind::Terrain, |d| doc::terrain::read(d, id))
+    }
+
+    /// Applies edits to a terrain tree.
+    pub fn update_terrain(
+        &self,
+        id: TerrainTreeId,
+        update: &Update<TerrainEdit>,
+    ) -> Result<TerrainTree> {
+        self.batch(|b| b.update_terrain(id, update))?;
+        self.terrain(id)
+    }
+
+    pub(crate) fn create_settings(&self, name: &str) -> Result<()> {
+        self.batch(|b| b.create_settings(name))
+    }
+
+    /// The group's settings.
+    pub fn settings(&self) -> Result<GroupSettings> {
+        self.read(
+            settings_doc(self.id),
+            DocKind::Settings,
+            doc::settings::read,
+        )
+    }
+
+    /// Applies edits to the group's settings.
+    pub fn update_settings(&self, update: &Update<SettingsEdit>) -> Result<GroupSettings> {
+        self.batch(|b| b.update_settings(update))?;
+        self.settings()
+    }
+
+    /// Settles a conflict by choosing one of the values it shows.
+    pub fn resolve_conflict(&self, record: DocId, field: &str, chosen: &str) -> Result<()> {
+        self.batch(|b| b.resolve_conflict(record, field, chosen))
+    }
+
+    // --- subscriptions -----------------------------------------------------------------------
+
+    /// Events for changes in this group matching `filter`, from now on.
+    pub fn subscribe(&self, filter: Filter) -> Subscription {
+        Subscription {
+            rx: self.repo.inner.events.subscribe(),
+            group: self.id,
+            filter,
+        }
+    }
+
+    // --- replication (used by sync and backups) ------------------------------------------------
+
+    /// Every stored document with its kind and version, from the index.
+    pub fn document_versions(&self) -> Result<Vec<DocumentVersion>> {
+        let state = self.repo.lock();
+        let mut stmt = state
+            .store
+            .conn
+            .prepare("SELECT doc_id, kind, heads FROM docs WHERE group_id = ?1 ORDER BY doc_id")?;
+        let rows = stmt.query_map([self.id.as_bytes()], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, kind, heads) = row?;
+            let Some(kind) = DocKind::from_code(kind) else {
+                continue;
+            };
+            let heads = heads
+                .chunks_exact(32)
+                .filter_map(|h| automerge::ChangeHash::try_from(h).ok())
+                .collect();
+            out.push(DocumentVersion {
+                id: DocId::from_slice(&id)?,
+                kind: kind.into(),
+                version: Version(heads),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every change of a document, as raw Automerge change bytes.
+    pub fn export_changes(&self, id: DocId) -> Result<Vec<Vec<u8>>> {
+        let kind = self
+            .repo
+            .kind_of(&self.id, &id)?
+            .ok_or_else(|| Error::NotFound {
+                kind: "record",
+                id: id.to_string(),
+            })?;
+        self.read(id, kind, |d| {
+            d.get_changes(&[])
+                .iter()
+                .map(|c| c.raw_bytes().to_vec())
+                .collect()
+        })
+    }
+
+    /// Applies changes received from elsewhere (see [`Batch::import_changes`]).
+    pub fn import_changes(&self, id: DocId, changes: &[Vec<u8>]) -> Result<ImportOutcome> {
+        self.batch(|b| b.import_changes(id, changes))
+    }
+
+    /// Records erased in this group (they must stay erased everywhere).
+    pub fn tombstones(&self) -> Result<Vec<DocId>> {
+        let state = self.repo.lock();
+        let mut stmt = state
+            .store
+            .conn
+            .prepare("SELECT doc_id FROM tombstones WHERE group_id = ?1 ORDER BY doc_id")?;
+        let rows = stmt.query_map([self.id.as_bytes()], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(DocId::from_slice(&row?)?);
+        }
+        Ok(out)
+    }
+
+    /// Erases a record because its tombstone arrived from another device.
+    pub fn import_erasure(&self, id: DocId) -> Result<()> {
+        self.batch(|b| b.import_erasure(id))
+    }
+
+    /// Whether a record was erased here.
+    pub fn is_erased(&self, id: DocId) -> Result<bool> {
+        let state = self.repo.lock();
+        let found = state
+            .store
+            .conn
+            .query_row(
+                "SELECT 1 FROM tombstones WHERE group_id = ?1 AND doc_id = ?2",
+                params![self.id.as_bytes(), id.as_bytes()],
+                |_| Ok(()),
+            )
+            .is_ok();
+        Ok(found)
+    }
+}

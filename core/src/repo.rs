@@ -1,0 +1,333 @@
+//! The device's store of groups: opening, identity, the document cache and compaction.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use automerge::{ActorId, AutoCommit};
+use rusqlite::params;
+use tokio::sync::broadcast;
+
+use crate::doc::{self, DocKind};
+use crate::error::{Error, Result, StoreError};
+use crate::events::RecordEvent;
+use crate::group::Group;
+use crate::ids::{DocId, GroupId};
+use crate::store::{self, Location, Store, StoreKey};
+
+/// How many loaded documents stay in memory for quick edits.
+const CACHE_DOCS: usize = 64;
+/// A document with this many increments is folded into one snapshot in the background.
+pub(crate) const COMPACT_AFTER: i64 = 32;
+
+/// This device: its key (its id on the network and its Automerge actor id) and its store of groups.
+///
+/// `Repo` is a cheap handle (an `Arc`); clone it freely. Calls block on SQLite: from async code,
+/// call them in `spawn_blocking`.
+#[derive(Clone)]
+pub struct Repo {
+    pub(crate) inner: Arc<RepoInner>,
+}
+
+pub(crate) struct RepoInner {
+    pub(crate) state: Mutex<State>,
+    pub(crate) events: broadcast::Sender<RecordEvent>,
+    pub(crate) actor: ActorId,
+    device_key: iroh_base::SecretKey,
+    compaction: Mutex<Option<mpsc::Sender<(GroupId, DocId)>>>,
+}
+
+pub(crate) struct State {
+    pub(crate) store: Store,
+    pub(crate) cache: DocCache,
+}
+
+/// A small cache of loaded documents, least recently used out first.
+pub(crate) struct DocCache {
+    docs: HashMap<(GroupId, DocId), (AutoCommit, u64)>,
+    tick: u64,
+    capacity: usize,
+}
+
+impl DocCache {
+    fn new(capacity: usize) -> Self {
+        Self {
+            docs: HashMap::new(),
+            tick: 0,
+            capacity,
+        }
+    }
+    pub(crate) fn take(&mut self, key: &(GroupId, DocId)) -> Option<AutoCommit> {
+        self.docs.remove(key).map(|(d, _)| d)
+    }
+    pub(crate) fn put(&mut self, key: (GroupId, DocId), doc: AutoCommit) {
+        if self.capacity == 0 {
+            return;
+        }
+        self.tick += 1;
+        if self.docs.len() >= self.capacity && !self.docs.contains_key(&key) {
+            if let Some(oldest) = self
+                .docs
+                .iter()
+                .min_by_key(|(_, (_, t))| *t)
+                .map(|(k, _)| *k)
+            {
+                self.docs.remove(&oldest);
+            }
+        }
+        self.docs.insert(key, (doc, self.tick));
+    }
+    pub(crate) fn evict(&mut self, key: &(GroupId, DocId)) {
+        self.docs.remove(key);
+    }
+}
+
+impl Repo {
+    /// Opens the encrypted store at `path`, creating it if absent.
+    pub fn open(path: impl AsRef<Path>, key: &StoreKey) -> Result<Self, StoreError> {
+        Self::from_store(Store::open(Location::File(path.as_ref()), Some(key))?)
+    }
+
+    /// An unencrypted store file. Only for tests that search the raw file for erased data.
+    #[cfg(any(test, feature = "test-utils"))]
+    pub fn open_unencrypted_for_tests(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::from_store(Store::open(Location::File(path.as_ref()), None)?)
+    }
+
+    /// A store in memory, gone when dropped. For tests.
+    #[cfg(any(test, feature = "test-utils"))]
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        Self::from_store(Store::open(Location::Memory, None)?)
+    }
+
+    fn from_store(store: Store) -> Result<Self, StoreError> {
+        let device_key = match store.meta("device_secret_key")? {
+            Some(bytes) => {
+                let arr: [u8; 32] = bytes
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("device key has the wrong length".into()))?;
+                iroh_base::SecretKey::from_bytes(&arr)
+            }
+            None => {
+                let key = iroh_base::SecretKey::generate();
+                store.set_meta("device_secret_key", &key.to_bytes())?;
+                key
+            }
+        };
+        let actor = ActorId::from(device_key.public().as_bytes().as_slice());
+        let (events, _) = broadcast::channel(1024);
+        let inner = Arc::new(RepoInner {
+            state: Mutex::new(State {
+                store,
+                cache: DocCache::new(CACHE_DOCS),
+            }),
+            events,
+            actor,
+            device_key,
+            compaction: Mutex::new(None),
+        });
+        let (tx, rx) = mpsc::channel();
+        let weak = Arc::downgrade(&inner);
+        std::thread::Builder::new()
+            .name("groundwork-compaction".into())
+            .spawn(move || compaction_worker(weak, rx))?;
+        *inner.compaction.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
+        Ok(Repo { inner })
+    }
+
+    /// This device's public key, hex: its id to other devices and its Automerge actor id.
+    pub fn device_id(&self) -> String {
+        self.inner.actor.to_hex_string()
+    }
+
+    /// This device's secret key (for the network endpoint).
+    pub fn device_key(&self) -> &iroh_base::SecretKey {
+        &self.inner.device_key
+    }
+
+    /// Creates a group with its settings document; this device is its first member.
+    pub fn create_group(&self, name: &str) -> Result<Group> {
+        let id = GroupId::random();
+        {
+            let state = self.lock();
+            state.store.conn.execute(
+                "INSERT INTO groups (group_id, name, created_at) VALUES (?1, ?2, ?3)",
+                params![
+                    id.as_bytes(),
+                    name.trim(),
+                    chrono::Utc::now().timestamp_millis()
+                ],
+            )?;
+        }
+        let group = Group::new(self.clone(), id);
+        if let Err(e) = group.create_settings(name) {
+            let state = self.lock();
+            state
+                .store
+                .conn
+                .execute("DELETE FROM groups WHERE group_id = ?1", [id.as_bytes()])?;
+            return Err(e);
+        }
+        Ok(group)
+    }
+
+    /// Registers a group this device joined (its settings arrive by sync).
+    pub fn add_group(&self, id: GroupId, name: &str) -> Result<Group> {
+        let state = self.lock();
+        state.store.conn.execute(
+            "INSERT OR IGNORE INTO groups (group_id, name, created_at) VALUES (?1, ?2, ?3)",
+            params![
+                id.as_bytes(),
+                name.trim(),
+                chrono::Utc::now().timestamp_millis()
+            ],
+        )?;
+        drop(state);
+        Ok(Group::new(self.clone(), id))
+    }
+
+    /// The groups on this device: (id, name).
+    pub fn groups(&self) -> Result<Vec<(GroupId, String)>> {
+        let state = self.lock();
+        let mut stmt = state
+            .store
+            .conn
+            .prepare("SELECT group_id, name FROM groups ORDER BY created_at, name")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name) = row?;
+            out.push((GroupId::from_slice(&id)?, name));
+        }
+        Ok(out)
+    }
+
+    /// A handle on one group.
+    pub fn group(&self, id: GroupId) -> Result<Group> {
+        let state = self.lock();
+        let found = state
+            .store
+            .conn
+            .query_row(
+                "SELECT 1 FROM groups WHERE group_id = ?1",
+                [id.as_bytes()],
+                |_| Ok(()),
+            )
+            .is_ok();
+        drop(state);
+        if !found {
+            return Err(Error::NoSuchGroup(id.to_string()));
+        }
+        Ok(Group::new(self.clone(), id))
+    }
+
+    /// How many documents were loaded from the store since it was opened (queries load none).
+    pub fn document_loads(&self) -> u64 {
+        self.lock().store.loads()
+    }
+
+    /// Folds every document's increments into a snapshot now (the background job does this
+    /// gradually). Returns how many documents were compacted.
+    pub fn compact_all(&self) -> Result<usize> {
+        let pending: Vec<(Vec<u8>, Vec<u8>)> = {
+            let state = self.lock();
+            let mut stmt = state
+                .store
+                .conn
+                .prepare("SELECT group_id, doc_id FROM docs WHERE increments > 0")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        for (g, d) in &pending {
+            self.compact(&GroupId::from_slice(g)?, &DocId::from_slice(d)?)?;
+        }
+        Ok(pending.len())
+    }
+
+    /// Folds one document's increments into its snapshot.
+    pub(crate) fn compact(&self, group: &GroupId, doc_id: &DocId) -> Result<()> {
+        let mut state = self.lock();
+        let upto: Option<i64> = state
+            .store
+            .conn
+            .query_row(
+                "SELECT next_seq FROM docs WHERE group_id = ?1 AND doc_id = ?2",
+                params![group.as_bytes(), doc_id.as_bytes()],
+                |r| r.get(0),
+            )
+            .ok();
+        let Some(upto) = upto else { return Ok(()) };
+        let Some(stored) = state.store.load_doc(group, doc_id)? else {
+            return Ok(());
+        };
+        let mut doc = doc::load_document(&doc_id.to_string(), &stored.chunks, &self.inner.actor)?;
+        let snapshot = doc.save();
+        store::compact(&mut state.store.conn, group, doc_id, &snapshot, upto)?;
+        Ok(())
+    }
+
+    /// Checkpoints the WAL into the database file and truncates it.
+    pub fn checkpoint(&self) -> Result<()> {
+        let state = self.lock();
+        state
+            .store
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// The durability settings in force: (journal mode, synchronous level, secure_delete).
+    pub fn durability(&self) -> Result<(String, i64, bool)> {
+        let state = self.lock();
+        let c = &state.store.conn;
+        let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        let sync: i64 = c.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+        let secure: i64 = c.query_row("PRAGMA secure_delete", [], |r| r.get(0))?;
+        Ok((mode, sync, secure != 0))
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves the SQL connection consistent (transactions roll
+        // back on drop) and the cache only holds committed documents, so the state is usable.
+        self.inner.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn request_compaction(&self, group: GroupId, doc: DocId) {
+        if let Some(tx) = self
+            .inner
+            .compaction
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            let _ = tx.send((group, doc));
+        }
+    }
+
+    /// The kind of a stored document, or `None`.
+    pub(crate) fn kind_of(&self, group: &GroupId, doc: &DocId) -> Result<Option<DocKind>> {
+        Ok(self.lock().store.doc_kind(group, doc)?)
+    }
+}
+
+/// Compacts documents as writes report them; ends when the repo is dropped.
+fn compaction_worker(repo: Weak<RepoInner>, rx: mpsc::Receiver<(GroupId, DocId)>) {
+    while let Ok((group, doc)) = rx.recv() {
+        let Some(inner) = repo.upgrade() else { return };
+        let repo = Repo { inner };
+        if let Err(e) = repo.compact(&group, &doc) {
+            tracing::warn!(%doc, error = %e, "compaction failed; the increments stay");
+        }
+    }
+}
+
+impl Drop for RepoInner {
+    fn drop(&mut self) {
+        // Closing the channel stops the compaction thread.
+        self.compaction.get_mut().map(|c| c.take()).ok();
+    }
+}

@@ -1,0 +1,358 @@
+//! The on-device store: one SQLCipher database file.
+//!
+//! Durability: WAL with `synchronous = FULL`. Each acknowledged write is one transaction; in WAL
+//! mode with FULL the WAL is fsynced at every commit, so a commit that returned survives a crash
+//! or power loss. (`NORMAL` would only fsync at checkpoints and can lose the last commits on power
+//! loss; rollback-journal mode would fsync the journal and the database, costing more per write.)
+//! `secure_delete` is on, so erased records are overwritten in the file, not just unlinked.
+//!
+//! The documents are the source of truth (`docs` + `doc_changes`); the `*_idx` tables are a query
+//! index derived from them inside the same transaction, so queries never load a document.
+
+pub(crate) mod index;
+mod schema;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use automerge::ChangeHash;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use zeroize::Zeroizing;
+
+use crate::doc::DocKind;
+use crate::error::StoreError;
+use crate::ids::{DocId, GroupId};
+
+/// The 32-byte raw key that encrypts a store. On a phone it comes from the platform keystore; the
+/// CLI derives it from a passphrase. Zeroed when dropped.
+#[derive(Clone)]
+pub struct StoreKey(Zeroizing<[u8; 32]>);
+
+impl StoreKey {
+    /// A key from exactly 32 bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, StoreError> {
+        let arr: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| StoreError::BadKeyLength(bytes.len()))?;
+        Ok(Self(Zeroizing::new(arr)))
+    }
+    /// A fresh random key.
+    pub fn random() -> Self {
+        Self(Zeroizing::new(rand::random()))
+    }
+    /// The raw bytes (to put into a keystore).
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+    fn pragma(&self) -> Zeroizing<String> {
+        Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", hex::encode(*self.0)))
+    }
+}
+
+impl std::fmt::Debug for StoreKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoreKey(…)")
+    }
+}
+
+/// Where a store lives and how it is protected.
+pub(crate) enum Location<'a> {
+    File(&'a Path),
+    #[cfg_attr(not(any(test, feature = "test-utils")), allow(dead_code))]
+    Memory,
+}
+
+/// The stored pieces of one document.
+pub(crate) struct StoredDoc {
+    pub(crate) kind: DocKind,
+    pub(crate) chunks: Vec<Vec<u8>>,
+}
+
+/// The SQLCipher connection and the document-load counter.
+pub(crate) struct Store {
+    pub(crate) conn: Connection,
+    loads: AtomicU64,
+}
+
+const SQLITE_HEADER: &[u8] = b"SQLite format 3\0";
+
+impl Store {
+    /// Opens (creating if absent) a store. With `key = None` the file is plain SQLite: only the
+    /// test helpers use that, to look for erased data in the raw file.
+    pub(crate) fn open(location: Location<'_>, key: Option<&StoreKey>) -> Result<Self, StoreError> {
+        let conn = match location {
+            Location::File(path) => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent)?;
+                }
+                if key.is_some() && starts_with_sqlite_header(path)? {
+                    return Err(StoreError::Unencrypted);
+                }
+                Connection::open(path)?
+            }
+            Location::Memory => Connection::open_in_memory()?,
+        };
+        // SQLCipher logs a wrong key to stderr; the caller gets a typed error instead.
+        conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+        if let Some(key) = key {
+            conn.execute_batch(&key.pragma())?;
+        }
+        // The first read authenticates page 1: a wrong key fails here, before anything is written.
+        if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        }) {
+            return Err(match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::NotADatabase) if key.is_some() => {
+                    StoreError::WrongKeyOrNotAStore
+                }
+                Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+                    StoreError::Corrupt(e.to_string())
+                }
+                _ => StoreError::Sqlite(e),
+            });
+        }
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA secure_delete = ON;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;",
+        )?;
+        let store = Store {
+            conn,
+            loads: AtomicU64::new(0),
+        };
+        store.migrate()?;
+        store.check_integrity()?;
+        Ok(store)
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let current: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let supported = schema::MIGRATIONS.len() as i64;
+        if current > supported {
+            return Err(StoreError::TooNew {
+                found: current,
+                supported,
+            });
+        }
+        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let tx = self.conn.unchecked_transaction()?;
+            tx.execute_batch(sql)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// A quick check of the file's structure, so a damaged store is reported at open.
+    fn check_integrity(&self) -> Result<(), StoreError> {
+        let verdict: String = self
+            .conn
+            .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))?;
+        if verdict != "ok" {
+            return Err(StoreError::Corrupt(verdict));
+        }
+        Ok(())
+    }
+
+    /// How many documents have been loaded from the store since it was opened.
+    pub(crate) fn loads(&self) -> u64 {
+        self.loads.load(Ordering::Relaxed)
+    }
+
+    /// A value from the meta table.
+    pub(crate) fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub(crate) fn set_meta(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Loads a document's stored chunks (snapshot first, then the increments in order).
+    pub(crate) fn load_doc(
+        &self,
+        group: &GroupId,
+        doc: &DocId,
+    ) -> Result<Option<StoredDoc>, StoreError> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .conn
+            .prepare_cached("SELECT kind, snapshot FROM docs WHERE group_id = ?1 AND doc_id = ?2")?
+            .query_row(params![group.as_bytes(), doc.as_bytes()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let Some((kind, snapshot)) = row else {
+            return Ok(None);
+        };
+        let kind = DocKind::from_code(kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown document kind {kind}")))?;
+        self.loads.fetch_add(1, Ordering::Relaxed);
+        let mut chunks = vec![snapshot];
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT bytes FROM doc_changes WHERE group_id = ?1 AND doc_id = ?2 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map(params![group.as_bytes(), doc.as_bytes()], |r| {
+            r.get::<_, Vec<u8>>(0)
+        })?;
+        for row in rows {
+            chunks.push(row?);
+        }
+        Ok(Some(StoredDoc { kind, chunks }))
+    }
+
+    /// The kind of a stored document, without loading it.
+    pub(crate) fn doc_kind(
+        &self,
+        group: &GroupId,
+        doc: &DocId,
+    ) -> Result<Option<DocKind>, StoreError> {
+        let code: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT kind FROM docs WHERE group_id = ?1 AND doc_id = ?2")?
+            .query_row(params![group.as_bytes(), doc.as_bytes()], |r| r.get(0))
+            .optional()?;
+        Ok(code.and_then(DocKind::from_code))
+    }
+
+    /// Whether a document was erased.
+    pub(crate) fn is_tombstoned(&self, group: &GroupId, doc: &DocId) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM tombstones WHERE group_id = ?1 AND doc_id = ?2")?
+            .query_row(params![group.as_bytes(), doc.as_bytes()], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+}
+
+fn starts_with_sqlite_header(path: &Path) -> Result<bool, StoreError> {
+    use std::io::Read;
+    match std::fs::File::open(path) {
+        Ok(mut f) => {
+            let mut head = [0u8; 16];
+            match f.read_exact(&mut head) {
+                Ok(()) => Ok(head == SQLITE_HEADER),
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+                Err(e) => Err(e.into()),
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Heads as stored: the 32-byte hashes concatenated.
+pub(crate) fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
+    heads.iter().flat_map(|h| h.0).collect()
+}
+
+/// Writes inside one SQL transaction.
+pub(crate) struct Writer<'a> {
+    pub(crate) tx: Transaction<'a>,
+    pub(crate) group: GroupId,
+}
+
+impl Writer<'_> {
+    fn key(&self, doc: &DocId) -> [Vec<u8>; 2] {
+        [self.group.as_bytes().to_vec(), doc.as_bytes().to_vec()]
+    }
+
+    /// Stores a new document whole.
+    pub(crate) fn insert_doc(
+        &self,
+        doc: &DocId,
+        kind: DocKind,
+        snapshot: &[u8],
+        heads: &[ChangeHash],
+    ) -> Result<(), StoreError> {
+        let [g, d] = self.key(doc);
+        self.tx.prepare_cached(
+            "INSERT INTO docs (group_id, doc_id, kind, snapshot, heads) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![g, d, kind.code(), snapshot, encode_heads(heads)])?;
+        Ok(())
+    }
+
+    /// Appends changes to a stored document; returns how many increments it now has.
+    pub(crate) fn append_changes(
+        &self,
+        doc: &DocId,
+        bytes: &[u8],
+        heads: &[ChangeHash],
+    ) -> Result<i64, StoreError> {
+        let [g, d] = self.key(doc);
+        let (seq, increments): (i64, i64) = self
+            .tx
+            .prepare_cached(
+                "UPDATE docs SET next_seq = next_seq + 1, increments = increments + 1, heads = ?3
+                 WHERE group_id = ?1 AND doc_id = ?2 RETURNING next_seq - 1, increments",
+            )?
+            .query_row(params![g, d, encode_heads(heads)], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO doc_changes (group_id, doc_id, seq, bytes) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![g, d, seq, bytes])?;
+        Ok(increments)
+    }
+
+    /// Removes every stored byte of a document and its index rows, and leaves a tombstone.
+    pub(crate) fn erase_doc(
+        &self,
+        doc: &DocId,
+        kind: DocKind,
+        erased_by: &str,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let [g, d] = self.key(doc);
+        self.tx.execute(
+            "DELETE FROM doc_changes WHERE group_id = ?1 AND doc_id = ?2",
+            params![g, d],
+        )?;
+        self.tx.execute(
+            "DELETE FROM docs WHERE group_id = ?1 AND doc_id = ?2",
+            params![g, d],
+        )?;
+        index::remove(self, doc, kind)?;
+        self.tx.execute(
+            "INSERT OR IGNORE INTO tombstones (group_id, doc_id, kind, erased_at, erased_by) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![g, d, kind.code(), now_ms, erased_by],
+        )?;
+        Ok(())
+    }
+}
+
+/// Replaces a document's snapshot and increments with one compacted snapshot. Only the
+/// increments read for the snapshot (`seq < upto`) are removed; any appended meanwhile stay.
+pub(crate) fn compact(
+    conn: &mut Connection,
+    group: &GroupId,
+    doc: &DocId,
+    snapshot: &[u8],
+    upto: i64,
+) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    let n = tx.execute(
+        "DELETE FROM doc_changes WHERE group_id = ?1 AND doc_id = ?2 AND seq < ?3",
+        params![group.as_bytes(), doc.as_bytes(), upto],
+    )?;
+    tx.execute(
+        "UPDATE docs SET snapshot = ?3, increments = increments - ?4 WHERE group_id = ?1 AND doc_id = ?2",
+        params![group.as_bytes(), doc.as_bytes(), snapshot, n as i64],
+    )?;
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,202 @@
+//! Keeps the query index in step with the documents. Each function replaces every index row
+//! derived from one document, inside the writer's transaction.
+
+use rusqlite::params;
+
+use super::Writer;
+use crate::doc::DocKind;
+use crate::error::StoreError;
+use crate::ids::{DocId, TerrainTreeId};
+use crate::model::validate::{name_key, phone_key};
+use crate::model::{Contact, FollowUp, GroupSettings, Plan, TerrainTree};
+
+/// Removes every index row that a document produced.
+pub(crate) fn remove(w: &Writer<'_>, doc: &DocId, kind: DocKind) -> Result<(), StoreError> {
+    let g = w.group.as_bytes().as_slice();
+    let d = doc.as_bytes().as_slice();
+    let tables: &[&str] = match kind {
+        DocKind::Contact => &[
+            "DELETE FROM contacts_idx WHERE group_id = ?1 AND contact_id = ?2",
+            "DELETE FROM contact_tags WHERE group_id = ?1 AND contact_id = ?2",
+            "DELETE FROM contact_organizers WHERE group_id = ?1 AND contact_id = ?2",
+            "DELETE FROM contact_keys WHERE group_id = ?1 AND contact_id = ?2",
+            "DELETE FROM conversations_idx WHERE group_id = ?1 AND contact_id = ?2",
+            "DELETE FROM links_idx WHERE group_id = ?1 AND to_contact = ?2",
+        ],
+        DocKind::FollowUp => {
+            &["DELETE FROM followups_idx WHERE group_id = ?1 AND followup_id = ?2"]
+        }
+        DocKind::Plan => &["DELETE FROM plans_idx WHERE group_id = ?1 AND plan_id = ?2"],
+        DocKind::Terrain => &["DELETE FROM units_idx WHERE group_id = ?1 AND tree_id = ?2"],
+        DocKind::Settings => &["DELETE FROM scale_idx WHERE group_id = ?1 AND ?2 IS NOT NULL"],
+    };
+    for sql in tables {
+        w.tx.prepare_cached(sql)?.execute(params![g, d])?;
+    }
+    w.tx.prepare_cached("DELETE FROM links_idx WHERE group_id = ?1 AND from_doc = ?2")?
+        .execute(params![g, d])?;
+    Ok(())
+}
+
+fn link(w: &Writer<'_>, to: &[u8], from: &DocId, kind: DocKind) -> Result<(), StoreError> {
+    w.tx.prepare_cached(
+        "INSERT OR IGNORE INTO links_idx (group_id, to_contact, from_doc, from_kind) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![w.group.as_bytes(), to, from.as_bytes(), kind.code()])?;
+    Ok(())
+}
+
+pub(crate) fn contact(w: &Writer<'_>, c: &Contact) -> Result<(), StoreError> {
+    let doc = DocId::from(c.id);
+    // Links *to* this contact come from other documents: keep them; replace the rest.
+    let g = w.group.as_bytes();
+    let id = c.id.as_bytes();
+    for sql in [
+        "DELETE FROM contact_tags WHERE group_id = ?1 AND contact_id = ?2",
+        "DELETE FROM contact_organizers WHERE group_id = ?1 AND contact_id = ?2",
+        "DELETE FROM contact_keys WHERE group_id = ?1 AND contact_id = ?2",
+        "DELETE FROM conversations_idx WHERE group_id = ?1 AND contact_id = ?2",
+        "DELETE FROM links_idx WHERE group_id = ?1 AND from_doc = ?2",
+    ] {
+        w.tx.prepare_cached(sql)?.execute(params![g, id])?;
+    }
+    w.tx.prepare_cached(
+        "INSERT INTO contacts_idx (group_id, contact_id, name, name_key, unit, assessment, last_conversation_at, do_not_contact)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (group_id, contact_id) DO UPDATE SET name = ?3, name_key = ?4, unit = ?5, assessment = ?6,
+           last_conversation_at = ?7, do_not_contact = ?8",
+    )?
+    .execute(params![
+        g,
+        id,
+        c.name,
+        name_key(&c.name),
+        c.unit.map(|u| u.as_bytes().to_vec()),
+        c.assessment,
+        c.last_conversation_at.map(|t| t.timestamp_millis()),
+        c.do_not_contact,
+    ])?;
+    for tag in &c.tags {
+        w.tx.prepare_cached(
+            "INSERT OR IGNORE INTO contact_tags (group_id, tag, contact_id) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![g, tag, id])?;
+    }
+    for o in &c.organizers {
+        w.tx.prepare_cached(
+            "INSERT OR IGNORE INTO contact_organizers (group_id, organizer, contact_id) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![g, o, id])?;
+    }
+    let keys = c
+        .phones
+        .iter()
+        .map(|p| ("phone", phone_key(&p.value)))
+        .chain(
+            c.emails
+                .iter()
+                .map(|e| ("email", e.value.trim().to_lowercase())),
+        );
+    for (kind, key) in keys {
+        w.tx.prepare_cached(
+            "INSERT OR IGNORE INTO contact_keys (group_id, key_kind, key, contact_id) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![g, kind, key, id])?;
+    }
+    for conv in &c.conversations {
+        w.tx.prepare_cached(
+            "INSERT OR REPLACE INTO conversations_idx (group_id, conversation_id, contact_id, organizer, at, unit, assessment, revision)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            g,
+            conv.id.as_bytes(),
+            id,
+            conv.organizer,
+            conv.at.timestamp_millis(),
+            c.unit.map(|u| u.as_bytes().to_vec()),
+            conv.assessment,
+            conv.revision,
+        ])?;
+    }
+    for r in &c.relationships {
+        link(w, r.other.as_bytes(), &doc, DocKind::Contact)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn follow_up(w: &Writer<'_>, f: &FollowUp) -> Result<(), StoreError> {
+    let doc = DocId::from(f.id);
+    w.tx.prepare_cached("DELETE FROM links_idx WHERE group_id = ?1 AND from_doc = ?2")?
+        .execute(params![w.group.as_bytes(), doc.as_bytes()])?;
+    w.tx.prepare_cached(
+        "INSERT OR REPLACE INTO followups_idx (group_id, followup_id, kind, title, contact_id, plan_id, assignee, due, status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        w.group.as_bytes(),
+        f.id.as_bytes(),
+        f.kind.as_str(),
+        f.title,
+        f.contact.map(|c| c.as_bytes().to_vec()),
+        f.plan.map(|p| p.as_bytes().to_vec()),
+        f.assignee,
+        f.due.map(|d| d.timestamp_millis()),
+        f.status.as_str(),
+    ])?;
+    if let Some(c) = f.contact {
+        link(w, c.as_bytes(), &doc, DocKind::FollowUp)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn plan(w: &Writer<'_>, p: &Plan) -> Result<(), StoreError> {
+    let doc = DocId::from(p.id);
+    w.tx.prepare_cached("DELETE FROM links_idx WHERE group_id = ?1 AND from_doc = ?2")?
+        .execute(params![w.group.as_bytes(), doc.as_bytes()])?;
+    w.tx.prepare_cached(
+        "INSERT OR REPLACE INTO plans_idx (group_id, plan_id, title) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![w.group.as_bytes(), p.id.as_bytes(), p.title])?;
+    for c in &p.contacts {
+        link(w, c.as_bytes(), &doc, DocKind::Plan)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn terrain(w: &Writer<'_>, t: &TerrainTree) -> Result<(), StoreError> {
+    let tree: TerrainTreeId = t.id;
+    w.tx.prepare_cached("DELETE FROM units_idx WHERE group_id = ?1 AND tree_id = ?2")?
+        .execute(params![w.group.as_bytes(), tree.as_bytes()])?;
+    for u in &t.units {
+        w.tx.prepare_cached(
+            "INSERT OR REPLACE INTO units_idx (group_id, unit_id, tree_id, parent_id, name, level) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            w.group.as_bytes(),
+            u.id.as_bytes(),
+            tree.as_bytes(),
+            u.parent.map(|p| p.as_bytes().to_vec()),
+            u.name,
+            u.level,
+        ])?;
+    }
+    Ok(())
+}
+
+pub(crate) fn settings(w: &Writer<'_>, s: &GroupSettings) -> Result<(), StoreError> {
+    w.tx.prepare_cached("DELETE FROM scale_idx WHERE group_id = ?1")?
+        .execute(params![w.group.as_bytes()])?;
+    for l in &s.scale.levels {
+        w.tx.prepare_cached("INSERT OR REPLACE INTO scale_idx (group_id, value, label, supporter) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![
+                w.group.as_bytes(),
+                l.value,
+                l.label,
+                s.scale.supporter_or_better.contains(&l.value)
+            ])?;
+    }
+    w.tx.prepare_cached("UPDATE groups SET name = ?2 WHERE group_id = ?1")?
+        .execute(params![w.group.as_bytes(), s.name])?;
+    Ok(())
+}
