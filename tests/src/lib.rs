@@ -1,1 +1,72 @@
+//! Helpers shared by the multi-replica, crash and erasure tests.
 
+use groundwork_core::{Group, ImportOutcome};
+
+/// How a simulated exchange between two replicas treats the changes it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Everything, in order.
+    All,
+    /// Every change whose position hashes to a dropped slot is lost.
+    Drop(u8),
+    /// Everything twice.
+    Duplicate,
+    /// Everything, newest first.
+    Reverse,
+}
+
+/// Sends every document's changes and every tombstone from `from` to `to`, as `delivery` says.
+/// Errors other than "this record was erased" fail the caller's test.
+pub fn exchange(from: &Group, to: &Group, delivery: Delivery) -> Result<(), String> {
+    let keep = |i: usize, salt: u8| -> bool {
+        match delivery {
+            Delivery::Drop(seed) => {
+                (i as u64 * 31 + u64::from(seed) * 7 + u64::from(salt)) % 3 != 0
+            }
+            _ => true,
+        }
+    };
+    for (n, d) in from
+        .document_versions()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .enumerate()
+    {
+        let mut changes = from.export_changes(d.id).map_err(|e| e.to_string())?;
+        match delivery {
+            Delivery::Drop(_) => {
+                changes = changes
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| keep(*i, n as u8))
+                    .map(|(_, c)| c)
+                    .collect();
+            }
+            Delivery::Duplicate => {
+                changes = changes.iter().chain(changes.iter()).cloned().collect()
+            }
+            Delivery::Reverse => changes.reverse(),
+            Delivery::All => {}
+        }
+        match to.import_changes(d.id, &changes) {
+            Ok(
+                ImportOutcome::Applied
+                | ImportOutcome::AlreadyHad
+                | ImportOutcome::MissingDependencies,
+            ) => {}
+            Err(groundwork_core::Error::Erased { .. }) => {}
+            Err(e) => return Err(format!("import of {} failed: {e}", d.id)),
+        }
+    }
+    for (i, t) in from
+        .tombstones()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .enumerate()
+    {
+        if keep(i, 200) {
+            to.import_erasure(t).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
