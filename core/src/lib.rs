@@ -35,7 +35,7 @@ mod store;
 pub use batch::{Batch, ImportOutcome, MAX_CHANGE_BYTES, MAX_IMPORT_BYTES, MAX_IMPORT_CHANGES};
 pub use error::{DocumentError, Error, Problem, Result, StoreError, ValidationError};
 pub use group::{DocumentVersion, Group};
-pub use repo::Repo;
+pub use repo::{Repo, StoreStats};
 pub use store::StoreKey;
 
 #[cfg(test)]

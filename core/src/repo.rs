@@ -21,6 +21,16 @@ const CACHE_DOCS: usize = 64;
 /// A document with this many increments is folded into one snapshot in the background.
 pub(crate) const COMPACT_AFTER: i64 = 32;
 
+/// What a store holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct StoreStats {
+    pub groups: u64,
+    pub documents: u64,
+    /// Changes appended since the documents' snapshots (compaction folds them in).
+    pub increments: u64,
+    pub tombstones: u64,
+}
+
 /// This device: its key (its id on the network and its Automerge actor id) and its store of groups.
 ///
 /// `Repo` is a cheap handle (an `Arc`); clone it freely. Calls block on SQLite: from async code,
@@ -223,6 +233,19 @@ impl Repo {
             return Err(Error::NoSuchGroup(id.to_string()));
         }
         Ok(Group::new(self.clone(), id))
+    }
+
+    /// Counts of what the store holds, across groups.
+    pub fn stats(&self) -> Result<StoreStats> {
+        let state = self.lock();
+        let c = &state.store.conn;
+        let count = |sql: &str| -> Result<u64> { Ok(c.query_row(sql, [], |r| r.get::<_, i64>(0))?.max(0) as u64) };
+        Ok(StoreStats {
+            groups: count("SELECT count(*) FROM groups")?,
+            documents: count("SELECT count(*) FROM docs")?,
+            increments: count("SELECT count(*) FROM doc_changes")?,
+            tombstones: count("SELECT count(*) FROM tombstones")?,
+        })
     }
 
     /// How many documents were loaded from the store since it was opened (queries load none).
