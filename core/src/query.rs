@@ -487,11 +487,13 @@ impl Group {
     }
 }
 
+type QueryFn<T> = Box<dyn Fn(&Group) -> Result<T> + Send>;
+
 /// A query whose results are re-read when records it depends on change. Drop it to stop.
 pub struct QueryWatch<T> {
     group: Group,
     sub: Subscription,
-    query: Box<dyn Fn(&Group) -> Result<T> + Send>,
+    query: QueryFn<T>,
     last: Option<T>,
 }
 

@@ -76,15 +76,12 @@ impl DocCache {
             return;
         }
         self.tick += 1;
-        if self.docs.len() >= self.capacity && !self.docs.contains_key(&key) {
-            if let Some(oldest) = self
-                .docs
-                .iter()
-                .min_by_key(|(_, (_, t))| *t)
-                .map(|(k, _)| *k)
-            {
-                self.docs.remove(&oldest);
-            }
+        let full = self.docs.len() >= self.capacity && !self.docs.contains_key(&key);
+        let oldest = full
+            .then(|| self.docs.iter().min_by_key(|(_, (_, t))| *t).map(|(k, _)| *k))
+            .flatten();
+        if let Some(oldest) = oldest {
+            self.docs.remove(&oldest);
         }
         self.docs.insert(key, (doc, self.tick));
     }
@@ -239,7 +236,9 @@ impl Repo {
     pub fn stats(&self) -> Result<StoreStats> {
         let state = self.lock();
         let c = &state.store.conn;
-        let count = |sql: &str| -> Result<u64> { Ok(c.query_row(sql, [], |r| r.get::<_, i64>(0))?.max(0) as u64) };
+        let count = |sql: &str| -> Result<u64> {
+            Ok(c.query_row(sql, [], |r| r.get::<_, i64>(0))?.max(0) as u64)
+        };
         Ok(StoreStats {
             groups: count("SELECT count(*) FROM groups")?,
             documents: count("SELECT count(*) FROM docs")?,

@@ -21,7 +21,7 @@ pub fn exchange(from: &Group, to: &Group, delivery: Delivery) -> Result<(), Stri
     let keep = |i: usize, salt: u8| -> bool {
         match delivery {
             Delivery::Drop(seed) => {
-                (i as u64 * 31 + u64::from(seed) * 7 + u64::from(salt)) % 3 != 0
+                !(i as u64 * 31 + u64::from(seed) * 7 + u64::from(salt)).is_multiple_of(3)
             }
             _ => true,
         }

@@ -380,7 +380,7 @@ pub(crate) fn read(doc: &mut AutoCommit, id: ContactId) -> Contact {
         }
     }
     let mut conversations: Vec<Conversation> = latest.into_values().map(|(c, _)| c).collect();
-    conversations.sort_by(|a, b| (a.at, a.id).cmp(&(b.at, b.id)));
+    conversations.sort_by_key(|c| (c.at, c.id));
     let assessment_history: Vec<_> = conversations
         .iter()
         .filter_map(|c| c.assessment.map(|a| (c.at, a, c.id)))

@@ -104,14 +104,17 @@ mod tests {
 
     #[test]
     fn rejects_empty_long_and_control() {
-        assert_eq!(required("name", "  ").unwrap_err().problem, Problem::Empty);
+        assert_eq!(
+            required("name", "  ").expect_err("must fail").problem,
+            Problem::Empty
+        );
         let long = "x".repeat(SHORT_MAX + 1);
         assert!(matches!(
-            required("name", &long).unwrap_err().problem,
+            required("name", &long).expect_err("must fail").problem,
             Problem::TooLong { .. }
         ));
         assert!(matches!(
-            required("name", "a\u{7}b").unwrap_err().problem,
+            required("name", "a\u{7}b").expect_err("must fail").problem,
             Problem::BadFormat(_)
         ));
         assert!(text("notes", &"y".repeat(TEXT_MAX + 1)).is_err());
@@ -120,7 +123,7 @@ mod tests {
     #[test]
     fn phones_keep_leading_zeros() {
         assert_eq!(
-            phone("phone", " 0044 20 7946 0000 ").unwrap(),
+            phone("phone", " 0044 20 7946 0000 ").expect("valid"),
             "0044 20 7946 0000"
         );
         assert_eq!(phone_key("0044 (20) 7946-0000"), "00442079460000");
