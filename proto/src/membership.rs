@@ -246,10 +246,8 @@ fn check_bounds(op: &Op) -> Result<(), OpError> {
                 return Err(OpError::Malformed("bad group name"));
             }
         }
-        Action::Add { name, grant, .. } => {
-            if !name_ok(name) || !grant_ok(grant) {
-                return Err(OpError::Malformed("bad name or grant"));
-            }
+        Action::Add { name, grant, .. } if !name_ok(name) || !grant_ok(grant) => {
+            return Err(OpError::Malformed("bad name or grant"));
         }
         Action::SetGrant { grant, .. } if !grant_ok(grant) => {
             return Err(OpError::Malformed("grant too large"));
@@ -659,6 +657,8 @@ fn touches(action: &Action) -> Option<DeviceId> {
     }
 }
 
+// Positions index several parallel vectors (effective, ignored, ancestry): plain loops read best.
+#[allow(clippy::needless_range_loop)]
 fn evaluate(ops: &HashMap<OpHash, VerifiedOp>, order: &[OpHash]) -> MembershipState {
     let n = order.len();
     let anc = Ancestry::new(ops, order);

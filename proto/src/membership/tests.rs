@@ -202,7 +202,7 @@ fn history(seed: u64, steps: usize) -> (VerifiedOp, Vec<VerifiedOp>) {
     let log0 = MembershipLog::create("g", &key(1), 0).expect("create");
     let genesis = log0.ops().next().expect("genesis").clone();
     // Three replicas of the log, each making ops and sometimes merging.
-    let mut logs = vec![log0.clone(), log0.clone(), log0];
+    let mut logs = [log0.clone(), log0.clone(), log0];
     let mut all = Vec::new();
     for _ in 0..steps {
         let r = rng.random_range(0..3);
