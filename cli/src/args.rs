@@ -1,0 +1,422 @@
+//! The command line, as clap sees it. Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use groundwork_core::model::{Channel, Timestamp};
+
+use crate::when;
+
+const AFTER_HELP: &str = "\
+The passphrase is read from GROUNDWORK_PASSPHRASE when it is set, otherwise asked for.
+The store key is derived from it with Argon2id; the salt is kept in <store>.kdf next to the store.
+
+Exit codes: 0 done, 1 a problem with the input, the passphrase or the store's state,
+2 a usage error, 3 the store or the file system failed.";
+
+/// Groundwork: contacts, organizing conversations, follow-ups and plans for tenant unions and
+/// worker committees, kept in an encrypted store on this computer.
+#[derive(Parser, Debug)]
+#[command(name = "groundwork", version, after_help = AFTER_HELP)]
+pub(crate) struct Cli {
+    /// The encrypted store file [default: $XDG_DATA_HOME/groundwork/store.db, or
+    /// ~/.local/share/groundwork/store.db]
+    #[arg(
+        long,
+        global = true,
+        env = "GROUNDWORK_STORE",
+        value_name = "PATH",
+        help_heading = "Global options"
+    )]
+    pub(crate) store: Option<PathBuf>,
+
+    /// The group to work in, by id or name [default: the only group, or the first]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "GROUNDWORK_GROUP",
+        value_name = "ID-OR-NAME"
+    )]
+    pub(crate) group: Option<String>,
+
+    /// Print machine-readable JSON on stdout instead of tables
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub(crate) json: bool,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum Command {
+    /// Create a new encrypted store with a first group
+    Init(InitArgs),
+    /// Fill a new demo group with a generated organizing drive (2,000 contacts at scale 1)
+    Demo(DemoArgs),
+    /// Add, show, list and edit contacts
+    #[command(subcommand)]
+    Contact(ContactCommand),
+    /// Record an organizing conversation (a one-on-one) with a contact
+    Talk(TalkArgs),
+    /// List the open follow-ups that are due
+    Followups(FollowupsArgs),
+    /// List the groups on this device, or create one
+    Groups(GroupsArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct InitArgs {
+    /// The name of the first group
+    #[arg(long, value_name = "NAME", default_value = "My group")]
+    pub(crate) group_name: String,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct DemoArgs {
+    /// Size relative to the meeting-size group (1 = 2,000 contacts, 10,000 conversations)
+    #[arg(long, value_name = "F", default_value_t = 1.0, value_parser = parse_scale)]
+    pub(crate) scale: f64,
+    /// Seed of the generator: the same seed and day give the same people [default: 2026]
+    #[arg(long, value_name = "N")]
+    pub(crate) seed: Option<u64>,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum ContactCommand {
+    /// Add a contact; prints it, id first
+    Add(ContactAddArgs),
+    /// Show a contact with its conversations, assessments and any conflicts
+    Show(ContactShowArgs),
+    /// List contacts, filtered
+    List(ContactListArgs),
+    /// Change some of a contact's fields; prints the contact as merged
+    Edit(ContactEditArgs),
+}
+
+/// A labelled entry typed as `LABEL:VALUE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LabelledArg {
+    pub(crate) label: String,
+    pub(crate) value: String,
+}
+
+/// A custom field typed as `KEY=VALUE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct KeyValue {
+    pub(crate) key: String,
+    pub(crate) value: String,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ContactAddArgs {
+    /// Their name
+    #[arg(long)]
+    pub(crate) name: String,
+    /// A phone number, kept as written (e.g. mobile:0612 345 678); repeatable
+    #[arg(long = "phone", value_name = "LABEL:NUMBER", value_parser = parse_phone)]
+    pub(crate) phones: Vec<LabelledArg>,
+    /// An email address (e.g. work:ana@example.org); repeatable
+    #[arg(long = "email", value_name = "LABEL:ADDR", value_parser = parse_email)]
+    pub(crate) emails: Vec<LabelledArg>,
+    /// A postal address (e.g. "home:12 Maple St, Apt 3"); repeatable
+    #[arg(long = "address", value_name = "LABEL:TEXT", value_parser = parse_address)]
+    pub(crate) addresses: Vec<LabelledArg>,
+    /// A tag; repeatable
+    #[arg(long = "tag", value_name = "T")]
+    pub(crate) tags: Vec<String>,
+    /// Where they are in the terrain: a unit's id or name
+    #[arg(long, value_name = "UNIT-ID-OR-NAME")]
+    pub(crate) unit: Option<String>,
+    /// An organizer responsible for this relationship; repeatable
+    #[arg(long = "organizer", value_name = "O")]
+    pub(crate) organizers: Vec<String>,
+    /// Shared notes
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) note: Option<String>,
+    /// One of the group's own fields; repeatable
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub(crate) custom: Vec<KeyValue>,
+    /// Never contact this person
+    #[arg(long)]
+    pub(crate) do_not_contact: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ContactShowArgs {
+    /// The contact's id (or the first characters of it), or the start of their name
+    #[arg(value_name = "ID-OR-NAME")]
+    pub(crate) contact: String,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ContactListArgs {
+    /// Names starting with this (case-insensitive)
+    #[arg(long, value_name = "P")]
+    pub(crate) prefix: Option<String>,
+    /// Contacts with this tag
+    #[arg(long, value_name = "T")]
+    pub(crate) tag: Option<String>,
+    /// Contacts in this unit or the units below it (id or name)
+    #[arg(long, value_name = "U")]
+    pub(crate) unit: Option<String>,
+    /// A label or number on the group's scale (comma-separated for several),
+    /// `supporter-or-better` or `unassessed`
+    #[arg(long, value_name = "A")]
+    pub(crate) assessment: Option<String>,
+    /// Contacts this organizer is responsible for
+    #[arg(long, value_name = "O")]
+    pub(crate) organizer: Option<String>,
+    /// Show at most this many (at most 10000)
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub(crate) limit: u32,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ContactEditArgs {
+    /// The contact's id (or the first characters of it), or the start of their name
+    #[arg(value_name = "ID-OR-NAME")]
+    pub(crate) contact: String,
+    /// A new name
+    #[arg(long, value_name = "N")]
+    pub(crate) name: Option<String>,
+    /// Add a tag; repeatable
+    #[arg(long = "add-tag", value_name = "T")]
+    pub(crate) add_tags: Vec<String>,
+    /// Remove a tag; repeatable
+    #[arg(long = "remove-tag", value_name = "T")]
+    pub(crate) remove_tags: Vec<String>,
+    /// Add a phone number; repeatable
+    #[arg(long = "add-phone", value_name = "LABEL:NUMBER", value_parser = parse_phone)]
+    pub(crate) add_phones: Vec<LabelledArg>,
+    /// Remove a phone by its entry id (as `contact show` prints it) or its number; repeatable
+    #[arg(long = "remove-phone", value_name = "ENTRY-ID")]
+    pub(crate) remove_phones: Vec<String>,
+    /// Add an email address; repeatable
+    #[arg(long = "add-email", value_name = "LABEL:ADDR", value_parser = parse_email)]
+    pub(crate) add_emails: Vec<LabelledArg>,
+    /// Remove an email by its entry id or the address; repeatable
+    #[arg(long = "remove-email", value_name = "ENTRY-ID")]
+    pub(crate) remove_emails: Vec<String>,
+    /// Add a postal address; repeatable
+    #[arg(long = "add-address", value_name = "LABEL:TEXT", value_parser = parse_address)]
+    pub(crate) add_addresses: Vec<LabelledArg>,
+    /// Remove a postal address by its entry id; repeatable
+    #[arg(long = "remove-address", value_name = "ENTRY-ID")]
+    pub(crate) remove_addresses: Vec<String>,
+    /// Move them to a unit (id or name), or `none`
+    #[arg(long, value_name = "U|none")]
+    pub(crate) unit: Option<String>,
+    /// Add an organizer; repeatable
+    #[arg(long = "add-organizer", value_name = "O")]
+    pub(crate) add_organizers: Vec<String>,
+    /// Remove an organizer; repeatable
+    #[arg(long = "remove-organizer", value_name = "O")]
+    pub(crate) remove_organizers: Vec<String>,
+    /// Mark or unmark them as never to be contacted
+    #[arg(long, value_name = "true|false", value_parser = clap::builder::BoolishValueParser::new())]
+    pub(crate) do_not_contact: Option<bool>,
+    /// Add a paragraph at the end of the shared notes
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) append_note: Option<String>,
+    /// Set one of the group's own fields; repeatable
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub(crate) set: Vec<KeyValue>,
+    /// Remove one of the group's own fields; repeatable
+    #[arg(long = "unset", value_name = "KEY")]
+    pub(crate) unset: Vec<String>,
+}
+
+/// Where a conversation took place.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChannelArg {
+    Door,
+    Phone,
+    Workplace,
+    Event,
+}
+
+impl From<ChannelArg> for Channel {
+    fn from(c: ChannelArg) -> Self {
+        match c {
+            ChannelArg::Door => Channel::Door,
+            ChannelArg::Phone => Channel::Phone,
+            ChannelArg::Workplace => Channel::Workplace,
+            ChannelArg::Event => Channel::Event,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct TalkArgs {
+    /// The contact's id (or the first characters of it), or the start of their name
+    #[arg(value_name = "CONTACT")]
+    pub(crate) contact: String,
+    /// Who held the conversation
+    #[arg(long, env = "GROUNDWORK_ORGANIZER", value_name = "O")]
+    pub(crate) organizer: Option<String>,
+    /// Where it took place
+    #[arg(long, value_enum, default_value = "door")]
+    pub(crate) channel: ChannelArg,
+    /// The place (break room, front door …)
+    #[arg(long, value_name = "P")]
+    pub(crate) place: Option<String>,
+    /// When: RFC 3339, "YYYY-MM-DD HH:MM" (local time), YYYY-MM-DD (noon), today or yesterday
+    /// [default: now]
+    #[arg(long, value_name = "WHEN", value_parser = when::parse_at)]
+    pub(crate) at: Option<Timestamp>,
+    /// 1. Getting in the door: how the conversation opened
+    #[arg(long, value_name = "T")]
+    pub(crate) door: Option<String>,
+    /// 2. Their story: what they care about, the issues they raised
+    #[arg(long, value_name = "T")]
+    pub(crate) story: Option<String>,
+    /// 3. The vision proposed
+    #[arg(long, value_name = "T")]
+    pub(crate) vision: Option<String>,
+    /// 4. Obstacles raised and how you addressed them
+    #[arg(long, value_name = "T")]
+    pub(crate) obstacles: Option<String>,
+    /// 5. The ask you made
+    #[arg(long, value_name = "T")]
+    pub(crate) ask: Option<String>,
+    /// 5. Their answer to the ask
+    #[arg(long, value_name = "T")]
+    pub(crate) answer: Option<String>,
+    /// Your assessment: a label or number on the group's scale (e.g. leader, supporter,
+    /// undecided, pass)
+    #[arg(long, value_name = "LABEL")]
+    pub(crate) assessment: Option<String>,
+    /// Next steps agreed
+    #[arg(long, value_name = "T")]
+    pub(crate) next_steps: Option<String>,
+    /// Also create a follow-up due then: a date (end of that day) or a time, as for --at
+    #[arg(long, value_name = "DATE", value_parser = when::parse_due)]
+    pub(crate) follow_up_due: Option<Timestamp>,
+    /// Who does the follow-up [default: the organizer]
+    #[arg(long, value_name = "A", requires = "follow_up_due")]
+    pub(crate) follow_up_assignee: Option<String>,
+    /// Never ask for missing steps, even in a terminal
+    #[arg(long)]
+    pub(crate) no_prompt: bool,
+}
+
+/// Which due follow-ups to list.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum When {
+    /// Due before now
+    Overdue,
+    /// Due before the end of today, overdue included
+    Today,
+    /// Due in the next 7 days, overdue included
+    Week,
+    /// Every open follow-up, undated ones too
+    All,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct FollowupsArgs {
+    /// Only those assigned to this person
+    #[arg(long, value_name = "A")]
+    pub(crate) assignee: Option<String>,
+    /// Which ones
+    #[arg(long, value_enum, default_value_t = When::Today)]
+    pub(crate) when: When,
+    /// Show at most this many (at most 10000)
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub(crate) limit: u32,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct GroupsArgs {
+    /// Create a group with this name (it becomes the first group only if there is none)
+    #[arg(long, value_name = "NAME")]
+    pub(crate) create: Option<String>,
+}
+
+fn parse_scale(s: &str) -> Result<f64, String> {
+    let f: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number"))?;
+    if !f.is_finite() || f <= 0.0 || f > 100.0 {
+        return Err("the scale must be above 0 and at most 100".into());
+    }
+    Ok(f)
+}
+
+fn parse_labelled(s: &str, default_label: &str) -> LabelledArg {
+    match s.split_once(':') {
+        Some((label, value)) if !label.trim().is_empty() => LabelledArg {
+            label: label.trim().to_owned(),
+            value: value.trim().to_owned(),
+        },
+        Some((_, value)) => LabelledArg {
+            label: default_label.to_owned(),
+            value: value.trim().to_owned(),
+        },
+        None => LabelledArg {
+            label: default_label.to_owned(),
+            value: s.trim().to_owned(),
+        },
+    }
+}
+
+fn non_empty(l: LabelledArg, what: &str) -> Result<LabelledArg, String> {
+    if l.value.is_empty() {
+        return Err(format!("the {what} is empty (write LABEL:VALUE)"));
+    }
+    Ok(l)
+}
+
+fn parse_phone(s: &str) -> Result<LabelledArg, String> {
+    non_empty(parse_labelled(s, "mobile"), "number")
+}
+
+fn parse_email(s: &str) -> Result<LabelledArg, String> {
+    non_empty(parse_labelled(s, "personal"), "address")
+}
+
+fn parse_address(s: &str) -> Result<LabelledArg, String> {
+    non_empty(parse_labelled(s, "home"), "address")
+}
+
+fn parse_key_value(s: &str) -> Result<KeyValue, String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok(KeyValue {
+            key: k.trim().to_owned(),
+            value: v.trim().to_owned(),
+        }),
+        _ => Err("write KEY=VALUE".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn labelled_values_keep_their_text() {
+        let p = parse_phone("home:0044 20 7946 0000").expect("parses");
+        assert_eq!(p.label, "home");
+        assert_eq!(p.value, "0044 20 7946 0000");
+        let p = parse_phone("0612345678").expect("parses");
+        assert_eq!(p.label, "mobile");
+        assert!(parse_phone("work:").is_err());
+        let a = parse_address("home:12 Maple St: rear").expect("parses");
+        assert_eq!(a.value, "12 Maple St: rear");
+        assert!(parse_key_value("=x").is_err());
+        assert_eq!(
+            parse_key_value("language=Spanish").expect("parses").value,
+            "Spanish"
+        );
+        assert!(parse_scale("0").is_err());
+        assert!(parse_scale("NaN").is_err());
+    }
+}

@@ -1,0 +1,78 @@
+//! One module per command; each returns a [`Report`] that `main` prints.
+
+mod contact;
+mod demo;
+mod followups;
+mod groups;
+mod init;
+mod talk;
+mod view;
+
+use std::path::PathBuf;
+
+use groundwork_core::{Group, Repo};
+
+use crate::args::{Cli, Command, ContactCommand};
+use crate::error::{CliError, Result};
+use crate::output::Report;
+use crate::{resolve, store_open};
+
+/// What every command needs: where the store is and which group was asked for.
+pub(crate) struct Ctx {
+    pub(crate) store: PathBuf,
+    pub(crate) group: Option<String>,
+}
+
+impl Ctx {
+    /// Opens the existing store (asking for the passphrase if needed).
+    pub(crate) fn repo(&self) -> Result<Repo> {
+        store_open::open(&self.store)
+    }
+
+    /// Opens the store and picks the group.
+    pub(crate) fn group(&self) -> Result<(Group, String)> {
+        let repo = self.repo()?;
+        resolve::group(&repo, self.group.as_deref())
+    }
+}
+
+/// Runs the command the user typed.
+pub(crate) fn run(cli: Cli) -> Result<Report> {
+    let store = match cli.store {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => default_store_path()?,
+    };
+    let ctx = Ctx {
+        store,
+        group: cli.group,
+    };
+    match cli.command {
+        Command::Init(a) => init::run(&ctx, &a),
+        Command::Demo(a) => demo::run(&ctx, &a),
+        Command::Contact(ContactCommand::Add(a)) => contact::add(&ctx, &a),
+        Command::Contact(ContactCommand::Show(a)) => contact::show(&ctx, &a),
+        Command::Contact(ContactCommand::List(a)) => contact::list(&ctx, &a),
+        Command::Contact(ContactCommand::Edit(a)) => contact::edit(&ctx, &a),
+        Command::Talk(a) => talk::run(&ctx, &a),
+        Command::Followups(a) => followups::run(&ctx, &a),
+        Command::Groups(a) => groups::run(&ctx, &a),
+    }
+}
+
+/// `${XDG_DATA_HOME:-$HOME/.local/share}/groundwork/store.db`.
+fn default_store_path() -> Result<PathBuf> {
+    let xdg = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute());
+    let base = match xdg {
+        Some(p) => p,
+        None => std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(|h| PathBuf::from(h).join(".local").join("share"))
+            .ok_or_else(|| {
+                CliError::user("cannot tell where the store is: HOME is not set")
+                    .hint("give the store's path with --store or GROUNDWORK_STORE")
+            })?,
+    };
+    Ok(base.join("groundwork").join("store.db"))
+}

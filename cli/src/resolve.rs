@@ -1,0 +1,290 @@
+//! Turning what a person types (a name, the start of an id, a label) into ids and values.
+
+use std::collections::HashMap;
+
+use groundwork_core::ids::{ContactId, GroupId, UnitId};
+use groundwork_core::model::AssessmentScale;
+use groundwork_core::model::validate::name_key;
+use groundwork_core::query::{AssessmentFilter, ContactQuery, ContactSummary, UnitSummary};
+use groundwork_core::{Group, Repo};
+
+use crate::error::{CliError, Result};
+use crate::output::note;
+
+/// How many candidates an ambiguity error lists.
+const LIST_AT_MOST: usize = 20;
+
+/// The group named by `--group`, or the only (or first) group on this device.
+pub(crate) fn group(repo: &Repo, selector: Option<&str>) -> Result<(Group, String)> {
+    let groups = repo.groups()?;
+    if groups.is_empty() {
+        return Err(CliError::user("this store has no group yet")
+            .hint("create one with `groundwork groups --create NAME`, or try `groundwork demo`"));
+    }
+    let listing = || {
+        groups
+            .iter()
+            .map(|(id, name)| format!("  {id}  {name}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let Some(sel) = selector.map(str::trim).filter(|s| !s.is_empty()) else {
+        let (id, name) = groups[0].clone();
+        if groups.len() > 1 {
+            note(&format!(
+                "note: using group \"{name}\" ({id}), the first of {} on this device; \
+                 choose with --group or GROUNDWORK_GROUP",
+                groups.len()
+            ));
+        }
+        return Ok((repo.group(id)?, name));
+    };
+    if let Ok(id) = GroupId::parse(sel)
+        && let Some((id, name)) = groups.iter().find(|(g, _)| *g == id)
+    {
+        return Ok((repo.group(*id)?, name.clone()));
+    }
+    let wanted = name_key(sel);
+    let exact: Vec<_> = groups
+        .iter()
+        .filter(|(_, name)| name_key(name) == wanted)
+        .collect();
+    let matches = if exact.is_empty() {
+        groups
+            .iter()
+            .filter(|(id, name)| {
+                name_key(name).starts_with(&wanted)
+                    || (sel.len() >= 4 && id.to_string().starts_with(&sel.to_lowercase()))
+            })
+            .collect()
+    } else {
+        exact
+    };
+    match matches.as_slice() {
+        [(id, name)] => Ok((repo.group(*id)?, name.clone())),
+        [] => Err(CliError::user(format!(
+            "no group matches \"{sel}\"; the groups here:\n{}",
+            listing()
+        ))
+        .hint("give --group a group's id or name")),
+        several => Err(CliError::user(format!(
+            "\"{sel}\" matches {} groups:\n{}",
+            several.len(),
+            several
+                .iter()
+                .map(|(id, name)| format!("  {id}  {name}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ))
+        .hint("give --group the id of one of them")),
+    }
+}
+
+/// A contact from its full id, the first characters of its id, or the start of its name.
+///
+/// A name or id prefix that fits several contacts is an error that lists them.
+pub(crate) fn contact(group: &Group, query: &str) -> Result<ContactId> {
+    let q = query.trim();
+    if q.is_empty() {
+        return Err(CliError::user("no contact given").hint("give a contact's id or name"));
+    }
+    if let Ok(id) = ContactId::parse(q) {
+        return Ok(id);
+    }
+    let mut candidates: Vec<ContactSummary> = group.contacts(&ContactQuery {
+        name_prefix: Some(q.to_owned()),
+        limit: Some(LIST_AT_MOST as u32 + 1),
+        ..ContactQuery::default()
+    })?;
+    let lower = q.to_lowercase();
+    if lower.len() >= 4 && lower.len() < 32 && lower.chars().all(|c| c.is_ascii_hexdigit()) {
+        for s in contacts_with_id_prefix(group, &lower)? {
+            if !candidates.iter().any(|c| c.id == s.id) {
+                candidates.push(s);
+            }
+        }
+    }
+    if let [only] = candidates.as_slice() {
+        return Ok(only.id);
+    }
+    let wanted = name_key(q);
+    let exact: Vec<&ContactSummary> = candidates
+        .iter()
+        .filter(|c| name_key(&c.name) == wanted)
+        .collect();
+    if let [only] = exact.as_slice() {
+        return Ok(only.id);
+    }
+    if candidates.is_empty() {
+        return Err(CliError::user(format!("no contact matches \"{q}\""))
+            .hint("`groundwork contact list --prefix …` shows contacts and their ids"));
+    }
+    let more = candidates.len() > LIST_AT_MOST;
+    let mut lines: Vec<String> = candidates
+        .iter()
+        .take(LIST_AT_MOST)
+        .map(|c| format!("  {}  {}", c.id, c.name))
+        .collect();
+    if more {
+        lines.push("  …".into());
+    }
+    Err(CliError::user(format!(
+        "\"{q}\" matches {} contacts:\n{}",
+        if more {
+            format!("more than {LIST_AT_MOST}")
+        } else {
+            candidates.len().to_string()
+        },
+        lines.join("\n")
+    ))
+    .hint("give the id of the one you mean (the first 8 characters are enough)"))
+}
+
+fn contacts_with_id_prefix(group: &Group, prefix: &str) -> Result<Vec<ContactSummary>> {
+    const PAGE: u32 = 10_000;
+    let mut out = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = group.contacts(&ContactQuery {
+            limit: Some(PAGE),
+            offset,
+            ..ContactQuery::default()
+        })?;
+        let n = page.len();
+        out.extend(
+            page.into_iter()
+                .filter(|c| c.id.to_string().starts_with(prefix)),
+        );
+        if n < PAGE as usize || out.len() > LIST_AT_MOST {
+            return Ok(out);
+        }
+        offset += PAGE;
+    }
+}
+
+/// A terrain unit from its id or name (exact, else the start of it; case-insensitive).
+pub(crate) fn unit(units: &[UnitSummary], query: &str) -> Result<UnitId> {
+    let q = query.trim();
+    if let Ok(id) = UnitId::parse(q) {
+        if units.iter().any(|u| u.id == id) {
+            return Ok(id);
+        }
+        return Err(
+            CliError::user(format!("no unit with id {id} in this group"))
+                .hint("give a unit's name or id"),
+        );
+    }
+    let wanted = name_key(q);
+    let exact: Vec<&UnitSummary> = units
+        .iter()
+        .filter(|u| name_key(&u.name) == wanted)
+        .collect();
+    let matches = if exact.is_empty() {
+        units
+            .iter()
+            .filter(|u| name_key(&u.name).starts_with(&wanted))
+            .collect()
+    } else {
+        exact
+    };
+    match matches.as_slice() {
+        [only] => Ok(only.id),
+        [] => {
+            let hint = if units.is_empty() {
+                "this group has no terrain units yet".to_owned()
+            } else {
+                let names: Vec<&str> = units.iter().take(12).map(|u| u.name.as_str()).collect();
+                format!(
+                    "units include: {}{}",
+                    names.join(", "),
+                    if units.len() > 12 { ", …" } else { "" }
+                )
+            };
+            Err(CliError::user(format!("no unit matches \"{q}\"")).hint(hint))
+        }
+        several => Err(CliError::user(format!(
+            "\"{q}\" matches {} units:\n{}",
+            several.len(),
+            several
+                .iter()
+                .take(LIST_AT_MOST)
+                .map(|u| format!("  {}  {} ({})", u.id, u.name, u.level))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ))
+        .hint("give the unit's full name or its id")),
+    }
+}
+
+/// Unit names by id, for display.
+pub(crate) fn unit_names(units: &[UnitSummary]) -> HashMap<UnitId, String> {
+    units.iter().map(|u| (u.id, u.name.clone())).collect()
+}
+
+/// The scale's levels as a person reads them: `leader (1), supporter (2), …`.
+pub(crate) fn scale_levels(scale: &AssessmentScale) -> String {
+    scale
+        .levels
+        .iter()
+        .map(|l| {
+            if l.label == l.value.to_string() {
+                l.label.clone()
+            } else {
+                format!("{} ({})", l.label, l.value)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An assessment typed as a label or number on the group's scale.
+pub(crate) fn assessment(scale: &AssessmentScale, s: &str) -> Result<i64> {
+    scale.parse(s).ok_or_else(|| {
+        CliError::user(format!(
+            "\"{}\" is not on this group's assessment scale",
+            s.trim()
+        ))
+        .hint(format!("use one of: {}", scale_levels(scale)))
+    })
+}
+
+/// A contact-list assessment filter: labels/numbers (comma-separated), `supporter-or-better`
+/// or `unassessed`.
+pub(crate) fn assessment_filter(scale: &AssessmentScale, s: &str) -> Result<AssessmentFilter> {
+    let t = s.trim().to_lowercase();
+    match t.as_str() {
+        "supporter-or-better" | "supporter_or_better" | "supporters" => {
+            return Ok(AssessmentFilter::SupporterOrBetter);
+        }
+        "unassessed" | "none" => return Ok(AssessmentFilter::Unassessed),
+        _ => {}
+    }
+    let values = s
+        .split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| {
+            assessment(scale, p).map_err(|e| {
+                e.hint(format!(
+                    "use one of: {}; or supporter-or-better, or unassessed",
+                    scale_levels(scale)
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if values.is_empty() {
+        return Err(CliError::user("the assessment filter is empty")
+            .hint(format!("use one of: {}", scale_levels(scale))));
+    }
+    Ok(AssessmentFilter::Values(values))
+}
+
+/// How an assessment value reads: its label, or the number if it is not on the scale.
+pub(crate) fn assessment_label(scale: &AssessmentScale, value: Option<i64>) -> String {
+    match value {
+        None => String::new(),
+        Some(v) => scale
+            .label(v)
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("{v} (not on the scale)")),
+    }
+}
