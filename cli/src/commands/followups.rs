@@ -15,12 +15,7 @@ use crate::output::{Report, outln, short_id, table, to_json};
 use crate::when::{end_of_today, show_time};
 
 fn status(s: &FollowUpStatus) -> &str {
-    match s {
-        FollowUpStatus::Open => "open",
-        FollowUpStatus::Done => "done",
-        FollowUpStatus::Cancelled => "cancelled",
-        FollowUpStatus::Other(s) => s,
-    }
+    s.as_str()
 }
 
 pub(crate) fn run(ctx: &Ctx, args: &FollowupsArgs) -> Result<Report> {

@@ -35,13 +35,7 @@ impl Names<'_> {
 }
 
 pub(crate) fn channel(c: &Channel) -> &str {
-    match c {
-        Channel::Door => "door",
-        Channel::Phone => "phone",
-        Channel::Workplace => "workplace",
-        Channel::Event => "event",
-        Channel::Other(s) => s,
-    }
+    c.as_str()
 }
 
 fn relationship(k: &RelationshipKind) -> String {

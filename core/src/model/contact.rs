@@ -40,6 +40,7 @@ pub struct Contact {
 
 /// How two contacts are related. Values a newer version adds are kept as `Other`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RelationshipKind {
     WorksWith,
     LivesWith,
@@ -49,7 +50,8 @@ pub enum RelationshipKind {
 }
 
 impl RelationshipKind {
-    pub(crate) fn as_str(&self) -> &str {
+    /// The stored form.
+    pub fn as_str(&self) -> &str {
         match self {
             RelationshipKind::WorksWith => "works_with",
             RelationshipKind::LivesWith => "lives_with",

@@ -4,6 +4,7 @@ use super::Timestamp;
 
 /// Where a conversation took place. Values a newer version adds are kept as `Other`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Channel {
     Door,
     Phone,
@@ -13,7 +14,8 @@ pub enum Channel {
 }
 
 impl Channel {
-    pub(crate) fn as_str(&self) -> &str {
+    /// The stored form.
+    pub fn as_str(&self) -> &str {
         match self {
             Channel::Door => "door",
             Channel::Phone => "phone",

@@ -4,6 +4,7 @@ use super::{RecordMeta, TextEdit, Timestamp};
 
 /// Whether a follow-up still needs doing.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FollowUpStatus {
     Open,
     Done,
@@ -12,7 +13,8 @@ pub enum FollowUpStatus {
 }
 
 impl FollowUpStatus {
-    pub(crate) fn as_str(&self) -> &str {
+    /// The stored form.
+    pub fn as_str(&self) -> &str {
         match self {
             FollowUpStatus::Open => "open",
             FollowUpStatus::Done => "done",
@@ -33,6 +35,7 @@ impl FollowUpStatus {
 
 /// What a follow-up is for. Onboarding tasks for new members are follow-ups of their own kind.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FollowUpKind {
     FollowUp,
     Onboarding,
@@ -40,7 +43,8 @@ pub enum FollowUpKind {
 }
 
 impl FollowUpKind {
-    pub(crate) fn as_str(&self) -> &str {
+    /// The stored form.
+    pub fn as_str(&self) -> &str {
         match self {
             FollowUpKind::FollowUp => "follow_up",
             FollowUpKind::Onboarding => "onboarding",

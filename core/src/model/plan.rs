@@ -6,6 +6,7 @@ use super::{RecordMeta, TextEdit, Timestamp};
 
 /// The horizon of a goal.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Horizon {
     Long,
     Medium,
@@ -14,7 +15,8 @@ pub enum Horizon {
 }
 
 impl Horizon {
-    pub(crate) fn as_str(&self) -> &str {
+    /// The stored form.
+    pub fn as_str(&self) -> &str {
         match self {
             Horizon::Long => "long",
             Horizon::Medium => "medium",
@@ -61,6 +63,7 @@ pub struct Tactic {
 
 /// What a benchmark counts. Progress is computed from the records, never typed in.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MeasureKind {
     /// Conversations held (in the unit, since the date).
     Conversations,
@@ -72,7 +75,8 @@ pub enum MeasureKind {
 }
 
 impl MeasureKind {
-    pub(crate) fn as_str(&self) -> &str {
+    /// The stored form.
+    pub fn as_str(&self) -> &str {
         match self {
             MeasureKind::Conversations => "conversations",
             MeasureKind::SupportersOrBetter => "supporters_or_better",

@@ -4,6 +4,7 @@ use super::RecordMeta;
 
 /// What a terrain tree maps.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TreeKind {
     Workplace,
     Building,
@@ -11,7 +12,8 @@ pub enum TreeKind {
 }
 
 impl TreeKind {
-    pub(crate) fn as_str(&self) -> &str {
+    /// The stored form.
+    pub fn as_str(&self) -> &str {
         match self {
             TreeKind::Workplace => "workplace",
             TreeKind::Building => "building",
