@@ -481,11 +481,15 @@ fn measure_change_size(
     let mut changes = 0usize;
     for _ in 0..CALIBRATION_EDITS {
         let id = contacts[rng.random_range(0..contacts.len())];
-        let before: HashSet<Vec<u8>> = group.export_changes(id.into())?.into_iter().collect();
+        let before: HashSet<Vec<u8>> = group
+            .export_signed_changes(id.into())?
+            .into_iter()
+            .map(|c| c.change)
+            .collect();
         group.update_contact(id, &editor.next())?;
-        let after = group.export_changes(id.into())?;
-        for c in after.iter().filter(|c| !before.contains(*c)) {
-            total += c.len();
+        let after = group.export_signed_changes(id.into())?;
+        for c in after.iter().filter(|c| !before.contains(&c.change)) {
+            total += c.change.len();
             changes += 1;
         }
     }

@@ -9,9 +9,15 @@
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use std::collections::BTreeSet;
+
 use automerge::transaction::CommitOptions;
 use automerge::{AutoCommit, Change, ChangeHash};
+use groundwork_proto::membership::{DeviceId, MembershipState};
+use groundwork_proto::signed::{SignedChange, SignedErasure};
 use rusqlite::params;
+
+use crate::authority::{self, Scope};
 
 use crate::doc::{self, DocKind};
 use crate::error::{DocumentError, Error, Problem, Result, ValidationError};
@@ -56,7 +62,10 @@ pub struct Batch<'a> {
     state: &'a mut State,
     group: GroupId,
     touched: HashMap<DocId, Touched>,
-    erased: Vec<(DocId, DocKind)>,
+    /// Erased records, with the eraser's signature when it came from elsewhere.
+    erased: Vec<(DocId, DocKind, Option<SignedErasure>)>,
+    /// Signatures of changes received from elsewhere, by change hash.
+    incoming_sigs: HashMap<ChangeHash, Vec<u8>>,
     now: Timestamp,
     origin: Origin,
 }
@@ -69,6 +78,7 @@ impl<'a> Batch<'a> {
             group,
             touched: HashMap::new(),
             erased: Vec::new(),
+            incoming_sigs: HashMap::new(),
             now: chrono::Utc::now(),
             origin: Origin::Local,
         }
@@ -83,7 +93,7 @@ impl<'a> Batch<'a> {
 
     fn touch(&mut self, id: DocId, expected: Option<DocKind>) -> Result<&mut Touched> {
         if !self.touched.contains_key(&id) {
-            if self.erased.iter().any(|(d, _)| *d == id)
+            if self.erased.iter().any(|(d, _, _)| *d == id)
                 || self.state.store.is_tombstoned(&self.group, &id)?
             {
                 return Err(Error::Erased {
@@ -418,6 +428,7 @@ impl<'a> Batch<'a> {
 
     /// Applies edits to the group's settings.
     pub fn update_settings(&mut self, update: &Update<SettingsEdit>) -> Result<()> {
+        self.require_admin("change the group's settings")?;
         let id = settings_doc(self.group);
         self.modify(id, DocKind::Settings, update.base.as_ref(), |d| {
             update
@@ -451,6 +462,15 @@ impl<'a> Batch<'a> {
     /// cascade: follow-ups about them are erased too; relationships to them in other contacts and
     /// mentions in plans are removed. A tombstone keeps the record from coming back by sync.
     pub fn erase_contact(&mut self, id: ContactId) -> Result<()> {
+        self.require_admin("erase a record")?;
+        self.erase_contact_cascade(id, None)
+    }
+
+    fn erase_contact_cascade(
+        &mut self,
+        id: ContactId,
+        signed: Option<SignedErasure>,
+    ) -> Result<()> {
         let doc_id: DocId = id.into();
         self.touch(doc_id, Some(DocKind::Contact))?;
         let links: Vec<(Vec<u8>, i64)> = {
@@ -466,7 +486,7 @@ impl<'a> Batch<'a> {
         for (from, kind) in links {
             let from = DocId::from_slice(&from)?;
             match DocKind::from_code(kind) {
-                Some(DocKind::FollowUp) => self.erase_doc(from, DocKind::FollowUp)?,
+                Some(DocKind::FollowUp) => self.erase_doc(from, DocKind::FollowUp, None)?,
                 Some(DocKind::Plan) => {
                     self.update_plan(from.into(), &Update::new(vec![PlanEdit::RemoveContact(id)]))?
                 }
@@ -486,36 +506,73 @@ impl<'a> Batch<'a> {
                 _ => {}
             }
         }
-        self.erase_doc(doc_id, DocKind::Contact)
+        self.erase_doc(doc_id, DocKind::Contact, signed)
     }
 
     /// Erases a follow-up.
     pub fn erase_follow_up(&mut self, id: FollowUpId) -> Result<()> {
+        self.require_admin("erase a record")?;
         self.touch(id.into(), Some(DocKind::FollowUp))?;
-        self.erase_doc(id.into(), DocKind::FollowUp)
+        self.erase_doc(id.into(), DocKind::FollowUp, None)
     }
 
     /// Erases a plan.
     pub fn erase_plan(&mut self, id: PlanId) -> Result<()> {
+        self.require_admin("erase a record")?;
         self.touch(id.into(), Some(DocKind::Plan))?;
-        self.erase_doc(id.into(), DocKind::Plan)
+        self.erase_doc(id.into(), DocKind::Plan, None)
     }
 
-    fn erase_doc(&mut self, id: DocId, kind: DocKind) -> Result<()> {
+    fn erase_doc(&mut self, id: DocId, kind: DocKind, signed: Option<SignedErasure>) -> Result<()> {
         self.touched.remove(&id);
         self.state.cache.evict(&(self.group, id));
-        if !self.erased.iter().any(|(d, _)| *d == id) {
-            self.erased.push((id, kind));
+        if !self.erased.iter().any(|(d, _, _)| *d == id) {
+            self.erased.push((id, kind, signed));
         }
         Ok(())
     }
 
+    // --- membership and authority ------------------------------------------------------------
+
+    fn membership(&mut self) -> Result<MembershipState> {
+        let state = &mut *self.state;
+        Ok(state.logs.get(&state.store, &self.group)?.state().clone())
+    }
+
+    fn require_admin(&mut self, what: &str) -> Result<()> {
+        let me = self.repo.device();
+        if self.membership()?.is_admin(&me) {
+            Ok(())
+        } else {
+            Err(Error::Permission(format!("only an admin can {what}")))
+        }
+    }
+
+    fn scope(&mut self, id: DocId) -> Result<Option<Scope>> {
+        let Some(t) = self.touched.get(&id) else {
+            return Ok(None);
+        };
+        Ok(Some(authority::scope_of(
+            &self.state.store,
+            &self.group,
+            t.kind,
+            id,
+            &t.doc,
+        )?))
+    }
+
     // --- changes from elsewhere ----------------------------------------------------------------
 
-    /// Applies Automerge changes received from another device (or a backup) to a document,
-    /// creating it if new. The bytes are untrusted: sizes are bounded and decoding runs under
-    /// `catch_unwind`; a change for an erased record is refused.
-    pub fn import_changes(&mut self, id: DocId, changes: &[Vec<u8>]) -> Result<ImportOutcome> {
+    /// Applies signed Automerge changes received from another device to a document, creating it
+    /// if new. Everything is untrusted: sizes are bounded, decoding runs under `catch_unwind`,
+    /// every change must be signed by its author (its Automerge actor), a current member whose
+    /// grant covers the record before and after the changes; settings and terrain need an admin;
+    /// a change for an erased record is refused. On any refusal nothing is stored.
+    pub fn import_signed_changes(
+        &mut self,
+        id: DocId,
+        changes: &[SignedChange],
+    ) -> Result<ImportOutcome> {
         self.origin = Origin::Remote;
         if changes.len() > MAX_IMPORT_CHANGES {
             return Err(ValidationError::new(
@@ -526,8 +583,8 @@ impl<'a> Batch<'a> {
             )
             .into());
         }
-        let total: usize = changes.iter().map(Vec::len).sum();
-        if total > MAX_IMPORT_BYTES || changes.iter().any(|c| c.len() > MAX_CHANGE_BYTES) {
+        let total: usize = changes.iter().map(|c| c.change.len()).sum();
+        if total > MAX_IMPORT_BYTES || changes.iter().any(|c| c.change.len() > MAX_CHANGE_BYTES) {
             return Err(ValidationError::new(
                 "changes",
                 Problem::TooLong {
@@ -545,16 +602,106 @@ impl<'a> Batch<'a> {
         let decoded = catch_unwind(|| {
             changes
                 .iter()
-                .map(|c| Change::from_bytes(c.clone()))
+                .map(|c| Change::from_bytes(c.change.clone()))
                 .collect::<Result<Vec<_>, _>>()
         })
         .map_err(|_| damaged("a change could not be decoded"))?
         .map_err(|e| damaged(&e.to_string()))?;
+        let members = self.membership()?;
+        let mut signers = BTreeSet::new();
+        for (change, signed) in decoded.iter().zip(changes) {
+            let actor: [u8; 32] =
+                change.actor_id().to_bytes().try_into().map_err(|_| {
+                    Error::Permission("a change's author is not a device key".into())
+                })?;
+            let signer = DeviceId(actor);
+            let hash = change.hash();
+            if !signed.verify(&hash.0, &signer) {
+                return Err(Error::Permission(format!(
+                    "a change of {id} is not signed by its author"
+                )));
+            }
+            if !members.is_member(&signer) {
+                return Err(Error::Permission(format!(
+                    "device {signer} is not a member of the group"
+                )));
+            }
+            signers.insert(signer);
+            self.incoming_sigs.insert(hash, signed.signature.clone());
+        }
+        // Apply only changes whose dependencies are here (or in this batch), so that no change
+        // waits in Automerge's queue without its signature; the rest are asked for again.
+        let (ready, waiting) = self.ready_changes(id, decoded)?;
+        if ready.is_empty() {
+            return Ok(if waiting {
+                ImportOutcome::MissingDependencies
+            } else {
+                ImportOutcome::AlreadyHad
+            });
+        }
+        let outcome = self.import_decoded(id, ready, &signers, &members)?;
+        Ok(if waiting {
+            ImportOutcome::MissingDependencies
+        } else {
+            outcome
+        })
+    }
 
+    /// Splits changes into those that can be applied now, in dependency order, and reports
+    /// whether any must wait for changes not received yet.
+    fn ready_changes(&mut self, id: DocId, changes: Vec<Change>) -> Result<(Vec<Change>, bool)> {
         let existing = self.touched.contains_key(&id)
             || self.state.store.doc_kind(&self.group, &id)?.is_some();
-        if !existing {
-            if self.erased.iter().any(|(d, _)| *d == id)
+        let mut known: std::collections::HashSet<ChangeHash> = std::collections::HashSet::new();
+        let mut pending = changes;
+        let mut ready = Vec::new();
+        loop {
+            let doc = if existing {
+                Some(&self.touch(id, None)?.doc)
+            } else {
+                None
+            };
+            let have = |h: &ChangeHash, known: &std::collections::HashSet<ChangeHash>| {
+                known.contains(h)
+                    || doc.is_some_and(|d| automerge::ReadDoc::get_change_by_hash(d, h).is_some())
+            };
+            let (now, later): (Vec<Change>, Vec<Change>) = pending
+                .into_iter()
+                .partition(|c| c.deps().iter().all(|d| have(d, &known)));
+            if now.is_empty() {
+                let waiting = later.iter().any(|c| !have(&c.hash(), &known));
+                return Ok((ready, waiting));
+            }
+            for c in now {
+                if known.insert(c.hash()) {
+                    ready.push(c);
+                }
+            }
+            pending = later;
+        }
+    }
+
+    /// Applies decoded changes and checks the signers' authority before and after.
+    fn import_decoded(
+        &mut self,
+        id: DocId,
+        decoded: Vec<Change>,
+        signers: &BTreeSet<DeviceId>,
+        members: &MembershipState,
+    ) -> Result<ImportOutcome> {
+        let damaged = |reason: &str| {
+            Error::Document(DocumentError::Damaged {
+                doc: id.to_string(),
+                reason: reason.into(),
+            })
+        };
+        let existing = self.touched.contains_key(&id)
+            || self.state.store.doc_kind(&self.group, &id)?.is_some();
+        let before = if existing {
+            self.touch(id, None)?;
+            self.scope(id)?
+        } else {
+            if self.erased.iter().any(|(d, _, _)| *d == id)
                 || self.state.store.is_tombstoned(&self.group, &id)?
             {
                 return Err(Error::Erased {
@@ -562,9 +709,40 @@ impl<'a> Batch<'a> {
                     id: id.to_string(),
                 });
             }
+            None
+        };
+        let outcome = if existing {
+            let t = self.touch(id, None)?;
+            let heads_before = t.doc.get_heads();
+            let kind = t.kind;
+            let applied = catch_unwind(AssertUnwindSafe(|| t.doc.apply_changes(decoded)));
+            let failed = match applied {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(e.to_string()),
+                Err(_) => Some("the changes could not be applied".to_owned()),
+            };
+            let wrong_kind = failed.is_none() && doc::kind_of(&t.doc) != Some(kind);
+            if failed.is_some() || wrong_kind || check_root_id(&t.doc, id).is_err() {
+                self.revert(id);
+                return Err(damaged(
+                    failed
+                        .as_deref()
+                        .unwrap_or("the changes alter the record's kind or id"),
+                ));
+            }
+            if t.doc.get_heads() == heads_before {
+                let queued = !t.doc.get_missing_deps(&[]).is_empty();
+                return Ok(if queued {
+                    ImportOutcome::MissingDependencies
+                } else {
+                    ImportOutcome::AlreadyHad
+                });
+            }
+            t.dirty = true;
+            ImportOutcome::Applied
+        } else {
             let mut doc = doc::new_document(&self.repo.inner.actor);
-            let applied = catch_unwind(AssertUnwindSafe(|| doc.apply_changes(decoded)));
-            match applied {
+            match catch_unwind(AssertUnwindSafe(|| doc.apply_changes(decoded))) {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => return Err(damaged(&e.to_string())),
                 Err(_) => return Err(damaged("the changes could not be applied")),
@@ -582,50 +760,52 @@ impl<'a> Batch<'a> {
                     dirty: true,
                 },
             );
-            return Ok(ImportOutcome::Applied);
-        }
-        let t = self.touch(id, None)?;
-        let before = t.doc.get_heads();
-        let kind = t.kind;
-        let applied = catch_unwind(AssertUnwindSafe(|| t.doc.apply_changes(decoded)));
-        let failed = match applied {
-            Ok(Ok(())) => None,
-            Ok(Err(e)) => Some(e.to_string()),
-            Err(_) => Some("the changes could not be applied".to_owned()),
+            ImportOutcome::Applied
         };
-        let wrong_kind = failed.is_none() && doc::kind_of(&t.doc) != Some(kind);
-        if failed.is_some() || wrong_kind || check_root_id(&t.doc, id).is_err() {
-            // The in-memory document may be half-changed: drop it; the store is untouched.
-            self.touched.remove(&id);
-            self.state.cache.evict(&(self.group, id));
-            return Err(damaged(
-                failed
-                    .as_deref()
-                    .unwrap_or("the changes alter the record's kind or id"),
-            ));
+        let after = self.scope(id)?;
+        for signer in signers {
+            let grant = members.grant(signer).unwrap_or_default();
+            let admin = members.is_admin(signer);
+            for scope in before.iter().chain(after.iter()) {
+                if !authority::covers(&self.state.store, &self.group, &grant, admin, scope, true)? {
+                    self.revert(id);
+                    return Err(Error::Permission(format!(
+                        "device {signer} may not change record {id}"
+                    )));
+                }
+            }
         }
-        let after = t.doc.get_heads();
-        if after == before {
-            let queued = !t.doc.get_missing_deps(&[]).is_empty();
-            return Ok(if queued {
-                ImportOutcome::MissingDependencies
-            } else {
-                ImportOutcome::AlreadyHad
-            });
-        }
-        t.dirty = true;
-        Ok(ImportOutcome::Applied)
+        Ok(outcome)
     }
 
-    /// Erases a record because another device erased it (its tombstone arrived).
-    pub fn import_erasure(&mut self, id: DocId) -> Result<()> {
+    /// Drops a document's in-memory changes: it is reloaded from the store when next needed.
+    fn revert(&mut self, id: DocId) {
+        self.touched.remove(&id);
+        self.state.cache.evict(&(self.group, id));
+    }
+
+    /// Erases a record because an admin erased it elsewhere (its signed erasure arrived).
+    pub fn import_erasure(&mut self, erasure: &SignedErasure) -> Result<()> {
         self.origin = Origin::Remote;
+        if !erasure.verify() || erasure.group != *self.group.as_bytes() {
+            return Err(Error::Permission(
+                "an erasure is not validly signed for this group".into(),
+            ));
+        }
+        if !self.membership()?.is_admin(&erasure.erased_by) {
+            return Err(Error::Permission(format!(
+                "device {} is not an admin and may not erase",
+                erasure.erased_by
+            )));
+        }
+        let id = DocId::from_slice(&erasure.doc)?;
+        let signed = Some(erasure.clone());
         match self.state.store.doc_kind(&self.group, &id)? {
-            Some(DocKind::Contact) => self.erase_contact(id.into()),
-            Some(kind) => self.erase_doc(id, kind),
+            Some(DocKind::Contact) => self.erase_contact_cascade(id.into(), signed),
+            Some(kind) => self.erase_doc(id, kind, signed),
             None if self.state.store.is_tombstoned(&self.group, &id)? => Ok(()),
-            // Never seen here: remember the tombstone so the record cannot arrive later.
-            None => self.erase_doc(id, DocKind::Contact),
+            // Never seen here: keep the tombstone so the record cannot arrive later.
+            None => self.erase_doc(id, DocKind::Contact, signed),
         }
     }
 
@@ -635,6 +815,9 @@ impl<'a> Batch<'a> {
     pub(crate) fn commit(mut self) -> Result<Vec<RecordEvent>> {
         let erased_by = self.repo.device_id();
         let now_ms = self.now.timestamp_millis();
+        let key = self.repo.device_key().clone();
+        let me = self.repo.device();
+        let admin = self.membership()?.is_admin(&me);
         let mut compact = Vec::new();
         let result = (|| -> Result<()> {
             let tx = self.state.store.conn.transaction()?;
@@ -656,10 +839,36 @@ impl<'a> Batch<'a> {
                         }
                     }
                 }
+                let new_changes = t.doc.get_changes(t.start.as_deref().unwrap_or(&[]));
+                for change in &new_changes {
+                    let hash = change.hash();
+                    let signature = match self.incoming_sigs.get(&hash) {
+                        Some(sig) => sig.clone(),
+                        None if change.actor_id().to_bytes() == me.0.as_slice() => {
+                            key.sign(&hash.0).to_bytes().to_vec()
+                        }
+                        None => {
+                            return Err(Error::Permission(format!(
+                                "an unsigned change from another device in {id}"
+                            )));
+                        }
+                    };
+                    w.put_signature(id, &hash.0, &signature)?;
+                }
                 reindex(&w, *id, t)?;
             }
-            for (id, kind) in &self.erased {
-                w.erase_doc(id, *kind, &erased_by, now_ms)?;
+            for (id, kind, signed) in &self.erased {
+                let signature = match signed {
+                    Some(s) => Some(s.clone()),
+                    None if admin => Some(SignedErasure::sign(
+                        *self.group.as_bytes(),
+                        *id.as_bytes(),
+                        now_ms,
+                        &key,
+                    )),
+                    None => None,
+                };
+                w.erase_doc(id, *kind, &erased_by, now_ms, signature.as_ref())?;
             }
             w.tx.commit()?;
             Ok(())
@@ -682,7 +891,7 @@ impl<'a> Batch<'a> {
                 });
             }
         }
-        for (id, kind) in &self.erased {
+        for (id, kind, _) in &self.erased {
             events.push(RecordEvent {
                 group: self.group,
                 record: *id,

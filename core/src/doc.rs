@@ -189,22 +189,21 @@ impl<'a> Reader<'a> {
     /// The scalar at `obj[key]`; when several values were set concurrently, the one Automerge
     /// shows on every device, with the conflict recorded under `path`.
     pub(crate) fn scalar(&mut self, obj: &ObjId, key: &str, path: &str) -> Option<ScalarValue> {
-        let all = self.doc.get_all(obj, key).ok()?;
+        // Automerge shows the last of the concurrent values (`get` is `get_all().last()`).
+        let mut all = self.doc.get_all(obj, key).ok()?;
         if all.len() > 1 {
-            self.record_conflict(obj, key, path, &all);
+            self.record_conflict(path, &all);
         }
-        match self.doc.get(obj, key).ok()?? {
+        match all.pop()? {
             (Value::Scalar(s), _) => Some(s.into_owned()),
             _ => None,
         }
     }
 
-    fn record_conflict(&mut self, obj: &ObjId, key: &str, path: &str, all: &[(Value<'_>, ObjId)]) {
-        let winner = self.doc.get(obj, key).ok().flatten().map(|(_, id)| id);
+    fn record_conflict(&mut self, path: &str, all: &[(Value<'_>, ObjId)]) {
         let mut values: Vec<ConflictValue> = Vec::with_capacity(all.len());
-        let mut ordered: Vec<&(Value<'_>, ObjId)> = all.iter().collect();
-        ordered.sort_by_key(|(_, id)| Some(id) != winner.as_ref());
-        for (value, id) in ordered {
+        // The value shown first, then the others.
+        for (value, id) in all.iter().rev() {
             let (set_by, at) = self.who_and_when(id);
             values.push(ConflictValue {
                 value: render(value),

@@ -122,6 +122,10 @@ pub enum Error {
     /// No such group on this device.
     #[error("no group with id {0} on this device")]
     NoSuchGroup(String),
+    /// This device (or the peer whose changes these are) may not do this: not a member, not an
+    /// admin, or outside its grant.
+    #[error("not allowed: {0}")]
+    Permission(String),
     /// The on-device store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -1,7 +1,8 @@
 //! One group's records on this device: reads, edits, erasure, queries and subscriptions.
 
 use automerge::AutoCommit;
-use rusqlite::params;
+use groundwork_proto::signed::{SignedChange, SignedErasure};
+use rusqlite::{OptionalExtension, params};
 
 use crate::batch::{Batch, ImportOutcome, settings_doc};
 use crate::doc::{self, DocKind};
@@ -277,8 +278,13 @@ impl Group {
         Ok(out)
     }
 
-    /// Every change of a document, as raw Automerge change bytes.
-    pub fn export_changes(&self, id: DocId) -> Result<Vec<Vec<u8>>> {
+    /// The changes of a document that a peer whose copy has `their_heads` lacks (all of them for
+    /// empty heads), each with its author's signature.
+    pub fn signed_changes_since(
+        &self,
+        id: DocId,
+        their_heads: &Version,
+    ) -> Result<Vec<SignedChange>> {
         let kind = self
             .repo
             .kind_of(&self.id, &id)?
@@ -286,17 +292,51 @@ impl Group {
                 kind: "record",
                 id: id.to_string(),
             })?;
-        self.read(id, kind, |d| {
-            d.get_changes(&[])
+        let changes: Vec<(Vec<u8>, [u8; 32])> = self.read(id, kind, |d| {
+            let known: Vec<_> = their_heads
+                .0
                 .iter()
-                .map(|c| c.raw_bytes().to_vec())
+                .filter(|h| automerge::ReadDoc::get_change_by_hash(&*d, h).is_some())
+                .copied()
+                .collect();
+            d.get_changes(&known)
+                .iter()
+                .map(|c| (c.raw_bytes().to_vec(), c.hash().0))
                 .collect()
-        })
+        })?;
+        let state = self.repo.lock();
+        let mut stmt = state.store.conn.prepare_cached(
+            "SELECT signature FROM change_sigs WHERE group_id = ?1 AND doc_id = ?2 AND hash = ?3",
+        )?;
+        let mut out = Vec::with_capacity(changes.len());
+        for (change, hash) in changes {
+            let sig: Option<Vec<u8>> = stmt
+                .query_row(params![self.id.as_bytes(), id.as_bytes(), hash], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            match sig {
+                Some(signature) => out.push(SignedChange { change, signature }),
+                None => {
+                    tracing::warn!(doc = %id, "a stored change has no signature; it is not sent")
+                }
+            }
+        }
+        Ok(out)
     }
 
-    /// Applies changes received from elsewhere (see [`Batch::import_changes`]).
-    pub fn import_changes(&self, id: DocId, changes: &[Vec<u8>]) -> Result<ImportOutcome> {
-        self.batch(|b| b.import_changes(id, changes))
+    /// Every change of a document with its signature.
+    pub fn export_signed_changes(&self, id: DocId) -> Result<Vec<SignedChange>> {
+        self.signed_changes_since(id, &Version::default())
+    }
+
+    /// Applies signed changes received from another device (see [`Batch::import_signed_changes`]).
+    pub fn import_signed_changes(
+        &self,
+        id: DocId,
+        changes: &[SignedChange],
+    ) -> Result<ImportOutcome> {
+        self.batch(|b| b.import_signed_changes(id, changes))
     }
 
     /// Records erased in this group (they must stay erased everywhere).
@@ -314,9 +354,25 @@ impl Group {
         Ok(out)
     }
 
-    /// Erases a record because its tombstone arrived from another device.
-    pub fn import_erasure(&self, id: DocId) -> Result<()> {
-        self.batch(|b| b.import_erasure(id))
+    /// The signed erasures this device can pass on.
+    pub fn erasures(&self) -> Result<Vec<SignedErasure>> {
+        let state = self.repo.lock();
+        let mut stmt = state.store.conn.prepare(
+            "SELECT signature FROM tombstones WHERE group_id = ?1 AND signature IS NOT NULL ORDER BY doc_id",
+        )?;
+        let rows = stmt.query_map([self.id.as_bytes()], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            if let Some(e) = crate::store::decode_erasure(&row?) {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Erases a record because an admin's signed erasure arrived from another device.
+    pub fn import_erasure(&self, erasure: &SignedErasure) -> Result<()> {
+        self.batch(|b| b.import_erasure(erasure))
     }
 
     /// Whether a record was erased here.

@@ -20,12 +20,14 @@
 //! # Ok(()) }
 //! ```
 
+mod authority;
 mod batch;
 mod doc;
 pub mod error;
 pub mod events;
 mod group;
 pub mod ids;
+mod membership;
 pub mod model;
 pub mod query;
 mod repo;
@@ -34,6 +36,8 @@ mod store;
 
 pub use batch::{Batch, ImportOutcome, MAX_CHANGE_BYTES, MAX_IMPORT_BYTES, MAX_IMPORT_CHANGES};
 pub use error::{DocumentError, Error, Problem, Result, StoreError, ValidationError};
+/// The wire formats and membership rules (re-exported for callers of the membership API).
+pub use groundwork_proto as proto;
 pub use group::{DocumentVersion, Group};
 pub use repo::{Repo, StoreStats};
 pub use store::StoreKey;

@@ -14,7 +14,9 @@ use crate::error::{Error, Result, StoreError};
 use crate::events::RecordEvent;
 use crate::group::Group;
 use crate::ids::{DocId, GroupId};
+use crate::membership::{self, Logs};
 use crate::store::{self, Location, Store, StoreKey};
+use groundwork_proto::membership::{DeviceId, MembershipLog};
 
 /// How many loaded documents stay in memory for quick edits.
 const CACHE_DOCS: usize = 64;
@@ -51,6 +53,7 @@ pub(crate) struct RepoInner {
 pub(crate) struct State {
     pub(crate) store: Store,
     pub(crate) cache: DocCache,
+    pub(crate) logs: Logs,
 }
 
 /// A small cache of loaded documents, least recently used out first.
@@ -78,7 +81,12 @@ impl DocCache {
         self.tick += 1;
         let full = self.docs.len() >= self.capacity && !self.docs.contains_key(&key);
         let oldest = full
-            .then(|| self.docs.iter().min_by_key(|(_, (_, t))| *t).map(|(k, _)| *k))
+            .then(|| {
+                self.docs
+                    .iter()
+                    .min_by_key(|(_, (_, t))| *t)
+                    .map(|(k, _)| *k)
+            })
             .flatten();
         if let Some(oldest) = oldest {
             self.docs.remove(&oldest);
@@ -129,6 +137,7 @@ impl Repo {
             state: Mutex::new(State {
                 store,
                 cache: DocCache::new(CACHE_DOCS),
+                logs: Logs::default(),
             }),
             events,
             actor,
@@ -149,49 +158,73 @@ impl Repo {
         self.inner.actor.to_hex_string()
     }
 
+    /// This device's id in membership operations.
+    pub fn device(&self) -> DeviceId {
+        DeviceId::from_key(&self.inner.device_key.public())
+    }
+
+    /// This device's fingerprint, for people to compare when one device admits another.
+    pub fn fingerprint(&self) -> String {
+        groundwork_proto::fingerprint::fingerprint(&self.inner.device_key.public())
+    }
+
     /// This device's secret key (for the network endpoint).
     pub fn device_key(&self) -> &iroh_base::SecretKey {
         &self.inner.device_key
     }
 
-    /// Creates a group with its settings document; this device is its first member.
+    /// Creates a group: signs its membership log's first operation (which makes this device
+    /// its first admin and defines the group's id) and creates its settings document.
     pub fn create_group(&self, name: &str) -> Result<Group> {
-        let id = GroupId::random();
+        let name = crate::model::validate::required("group name", name)?;
+        let log = MembershipLog::create(
+            &name,
+            &self.inner.device_key,
+            chrono::Utc::now().timestamp_millis(),
+        )
+        .map_err(|e| Error::Permission(e.to_string()))?;
+        let id = GroupId::from_slice(&log.group_id())?;
         {
-            let state = self.lock();
-            state.store.conn.execute(
+            let mut state = self.lock();
+            let state = &mut *state;
+            let tx = state.store.conn.unchecked_transaction()?;
+            tx.execute(
                 "INSERT INTO groups (group_id, name, created_at) VALUES (?1, ?2, ?3)",
-                params![
-                    id.as_bytes(),
-                    name.trim(),
-                    chrono::Utc::now().timestamp_millis()
-                ],
+                params![id.as_bytes(), name, chrono::Utc::now().timestamp_millis()],
             )?;
+            membership::store_ops(&tx, &id, log.ops())?;
+            tx.commit()?;
+            state.logs.insert(id, log);
         }
         let group = Group::new(self.clone(), id);
-        if let Err(e) = group.create_settings(name) {
-            let state = self.lock();
-            state
-                .store
-                .conn
-                .execute("DELETE FROM groups WHERE group_id = ?1", [id.as_bytes()])?;
-            return Err(e);
-        }
+        group.create_settings(&name)?;
         Ok(group)
     }
 
-    /// Registers a group this device joined (its settings arrive by sync).
-    pub fn add_group(&self, id: GroupId, name: &str) -> Result<Group> {
-        let state = self.lock();
-        state.store.conn.execute(
+    /// Joins a group from its membership operations (as an invite hands them over). This device
+    /// must be among its members. The records arrive by sync.
+    pub fn join_group(&self, ops: &[Vec<u8>]) -> Result<Group> {
+        let log = membership::build(membership::decode_all(ops)?)?;
+        if !log.state().is_member(&self.device()) {
+            return Err(Error::Permission(
+                "this device is not a member of that group".into(),
+            ));
+        }
+        let id = GroupId::from_slice(&log.group_id())?;
+        let mut state = self.lock();
+        let state = &mut *state;
+        let tx = state.store.conn.unchecked_transaction()?;
+        tx.execute(
             "INSERT OR IGNORE INTO groups (group_id, name, created_at) VALUES (?1, ?2, ?3)",
             params![
                 id.as_bytes(),
-                name.trim(),
+                log.state().name,
                 chrono::Utc::now().timestamp_millis()
             ],
         )?;
-        drop(state);
+        membership::store_ops(&tx, &id, log.ops())?;
+        tx.commit()?;
+        state.logs.forget(&id);
         Ok(Group::new(self.clone(), id))
     }
 

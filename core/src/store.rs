@@ -316,6 +316,7 @@ impl Writer<'_> {
         kind: DocKind,
         erased_by: &str,
         now_ms: i64,
+        signed: Option<&groundwork_proto::signed::SignedErasure>,
     ) -> Result<(), StoreError> {
         let [g, d] = self.key(doc);
         self.tx.execute(
@@ -323,14 +324,33 @@ impl Writer<'_> {
             params![g, d],
         )?;
         self.tx.execute(
+            "DELETE FROM change_sigs WHERE group_id = ?1 AND doc_id = ?2",
+            params![g, d],
+        )?;
+        self.tx.execute(
             "DELETE FROM docs WHERE group_id = ?1 AND doc_id = ?2",
             params![g, d],
         )?;
         index::remove(self, doc, kind)?;
+        let signature = signed.map(postcard_erasure);
         self.tx.execute(
-            "INSERT OR IGNORE INTO tombstones (group_id, doc_id, kind, erased_at, erased_by) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![g, d, kind.code(), now_ms, erased_by],
+            "INSERT OR IGNORE INTO tombstones (group_id, doc_id, kind, erased_at, erased_by, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![g, d, kind.code(), now_ms, erased_by, signature],
         )?;
+        Ok(())
+    }
+
+    /// Stores the signature of a change.
+    pub(crate) fn put_signature(
+        &self,
+        doc: &DocId,
+        hash: &[u8; 32],
+        signature: &[u8],
+    ) -> Result<(), StoreError> {
+        let [g, d] = self.key(doc);
+        self.tx
+            .prepare_cached("INSERT OR IGNORE INTO change_sigs (group_id, doc_id, hash, signature) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![g, d, hash, signature])?;
         Ok(())
     }
 }
@@ -355,4 +375,14 @@ pub(crate) fn compact(
     )?;
     tx.commit()?;
     Ok(())
+}
+
+/// A signed erasure as stored in the tombstone row.
+fn postcard_erasure(s: &groundwork_proto::signed::SignedErasure) -> Vec<u8> {
+    serde_json::to_vec(s).unwrap_or_default()
+}
+
+/// Reads back a stored signed erasure.
+pub(crate) fn decode_erasure(bytes: &[u8]) -> Option<groundwork_proto::signed::SignedErasure> {
+    serde_json::from_slice(bytes).ok()
 }

@@ -5,6 +5,8 @@ use chrono::{Duration, TimeZone, Utc};
 use crate::events::{Filter, Notification, Origin, RecordKind};
 use crate::ids::{ContactId, DocId, UnitId};
 use crate::model::*;
+use crate::proto::membership::{Grant, Role};
+use crate::proto::signed::SignedChange;
 use crate::query::{AssessmentFilter, ContactQuery, ConversationQuery, FollowUpQuery};
 use crate::{Error, Group, Problem, Repo, StoreError, StoreKey};
 
@@ -33,22 +35,49 @@ fn talk(assessment: Option<i64>, days_ago: i64) -> NewConversation {
     }
 }
 
-/// Two replicas of one group: `b` starts from `a`'s documents.
+/// Two replicas of one group: `a` admits a new device as an admin, which starts from `a`'s
+/// documents.
 fn replica_of(a: &Group) -> (Repo, Group) {
     let repo = Repo::open_in_memory().expect("memory store");
-    let b = repo.add_group(a.id(), "copy").expect("group");
+    a.add_device(repo.device(), "replica", Role::Admin, Grant::everything())
+        .expect("admit");
+    let b = repo
+        .join_group(&a.membership_ops().expect("ops"))
+        .expect("join");
     copy_all(a, &b);
     (repo, b)
 }
 
 fn copy_all(from: &Group, to: &Group) {
+    to.apply_membership_ops(&from.membership_ops().expect("ops"))
+        .expect("membership");
     for d in from.document_versions().expect("versions") {
-        let changes = from.export_changes(d.id).expect("export");
-        to.import_changes(d.id, &changes).expect("import");
+        let changes = from.export_signed_changes(d.id).expect("export");
+        to.import_signed_changes(d.id, &changes).expect("import");
     }
-    for t in from.tombstones().expect("tombstones") {
-        to.import_erasure(t).expect("erasure");
+    for e in from.erasures().expect("erasures") {
+        to.import_erasure(&e).expect("erasure");
     }
+}
+
+/// Signs raw Automerge changes as `repo`'s device (their actor must be that device).
+fn sign_all(repo: &Repo, doc: &mut automerge::AutoCommit) -> Vec<SignedChange> {
+    doc.get_changes(&[])
+        .iter()
+        .map(|c| SignedChange::sign(c.raw_bytes().to_vec(), &c.hash().0, repo.device_key()))
+        .collect()
+}
+
+/// A raw Automerge copy of a record, writing as `repo`'s device.
+fn raw_copy(repo: &Repo, g: &Group, id: DocId) -> automerge::AutoCommit {
+    let mut doc = automerge::AutoCommit::new();
+    for ch in g.export_signed_changes(id).expect("export") {
+        doc.load_incremental(&ch.change).expect("load");
+    }
+    doc.set_actor(automerge::ActorId::from(
+        repo.device_key().public().as_bytes().as_slice(),
+    ));
+    doc
 }
 
 #[test]
@@ -177,7 +206,7 @@ fn conversations_are_append_only_and_assessment_is_derived() {
         Some(2),
         "the later conversation still decides"
     );
-    let history = g.export_changes(c.id.into()).expect("changes");
+    let history = g.export_signed_changes(c.id.into()).expect("changes");
     assert!(
         history.len() >= 4,
         "the original conversation is still in the log"
@@ -324,7 +353,7 @@ fn text_splices_count_utf16_units() {
 #[test]
 fn unknown_fields_and_values_from_a_newer_version_are_kept() {
     use automerge::transaction::Transactable;
-    let (_ra, a) = group();
+    let (ra, a) = group();
     let c = a
         .create_contact(&NewContact::named("Owen"))
         .expect("create");
@@ -337,20 +366,12 @@ fn unknown_fields_and_values_from_a_newer_version_are_kept() {
     )
     .expect("talk");
     // A newer Groundwork adds a field and bumps the schema.
-    let changes = a.export_changes(c.id.into()).expect("export");
-    let mut doc = automerge::AutoCommit::new();
-    for ch in &changes {
-        doc.load_incremental(ch).expect("load");
-    }
+    let mut doc = raw_copy(&ra, &a, c.id.into());
     doc.put(automerge::ROOT, "pronouns", "he/him").expect("put");
     doc.put(automerge::ROOT, "schema", 2u64).expect("put");
     doc.commit();
-    let newer: Vec<Vec<u8>> = doc
-        .get_changes(&[])
-        .iter()
-        .map(|c| c.raw_bytes().to_vec())
-        .collect();
-    a.import_changes(c.id.into(), &newer).expect("import");
+    a.import_signed_changes(c.id.into(), &sign_all(&ra, &mut doc))
+        .expect("import");
     let read = a.contact(c.id).expect("read");
     assert!(read.meta.newer_schema);
     assert_eq!(
@@ -533,7 +554,7 @@ fn erasure_cascades_and_tombstone_blocks_return() {
     a.update_plan(plan.id, &Update::new(vec![PlanEdit::AddContact(ana.id)]))
         .expect("mention");
     let (_rb, b) = replica_of(&a);
-    let old_copy = b.export_changes(ana.id.into()).expect("export");
+    let old_copy = b.export_signed_changes(ana.id.into()).expect("export");
 
     a.erase_contact(ana.id).expect("erase");
     assert!(matches!(a.contact(ana.id), Err(Error::Erased { .. })));
@@ -544,7 +565,7 @@ fn erasure_cascades_and_tombstone_blocks_return() {
 
     // An offline device offers the old record: refused.
     assert!(matches!(
-        a.import_changes(ana.id.into(), &old_copy),
+        a.import_signed_changes(ana.id.into(), &old_copy),
         Err(Error::Erased { .. })
     ));
     // The tombstone travels and erases on the other replica too.
@@ -555,9 +576,14 @@ fn erasure_cascades_and_tombstone_blocks_return() {
 
 #[test]
 fn hostile_change_bytes_get_errors_not_panics() {
-    let (_repo, g) = group();
+    use automerge::transaction::Transactable;
+    let (repo, g) = group();
     let c = g.create_contact(&NewContact::named("Ana")).expect("c");
     let id: DocId = c.id.into();
+    let signed = |bytes: Vec<u8>| SignedChange {
+        change: bytes,
+        signature: vec![0; 64],
+    };
     for bad in [
         vec![],
         vec![0u8; 10],
@@ -566,26 +592,31 @@ fn hostile_change_bytes_get_errors_not_panics() {
         ],
         b"garbage".repeat(100),
     ] {
-        assert!(g.import_changes(id, &[bad]).is_err());
+        assert!(g.import_signed_changes(id, &[signed(bad)]).is_err());
     }
     assert!(
-        g.import_changes(id, &[vec![0u8; crate::MAX_CHANGE_BYTES + 1]])
+        g.import_signed_changes(id, &[signed(vec![0u8; crate::MAX_CHANGE_BYTES + 1])])
             .is_err()
     );
-    // A valid change that turns the contact into another kind of record is refused.
-    let mut doc = automerge::AutoCommit::new();
-    for ch in g.export_changes(id).expect("export") {
-        doc.load_incremental(&ch).expect("load");
-    }
-    use automerge::transaction::Transactable;
+    // A valid change with a bad signature is refused.
+    let mut doc = raw_copy(&repo, &g, id);
+    doc.put(automerge::ROOT, "name", "Mallory").expect("put");
+    doc.commit();
+    let mut changes = sign_all(&repo, &mut doc);
+    let last = changes.len() - 1;
+    changes[last].signature[0] ^= 1;
+    assert!(matches!(
+        g.import_signed_changes(id, &changes),
+        Err(Error::Permission(_))
+    ));
+    // A properly signed change that turns the contact into another kind of record is refused.
+    let mut doc = raw_copy(&repo, &g, id);
     doc.put(automerge::ROOT, "kind", "plan").expect("put");
     doc.commit();
-    let changes: Vec<Vec<u8>> = doc
-        .get_changes(&[])
-        .iter()
-        .map(|c| c.raw_bytes().to_vec())
-        .collect();
-    assert!(g.import_changes(id, &changes).is_err());
+    assert!(
+        g.import_signed_changes(id, &sign_all(&repo, &mut doc))
+            .is_err()
+    );
     assert_eq!(g.contact(c.id).expect("still readable").name, "Ana");
 }
 
@@ -671,9 +702,7 @@ fn compaction_keeps_content() {
         .expect("edit");
     }
     repo.compact_all().expect("compact");
-    let fresh = Repo::open_in_memory().expect("m");
-    let copy = fresh.add_group(g.id(), "x").expect("g");
-    copy_all(&g, &copy);
+    let (_fresh, copy) = replica_of(&g);
     assert_eq!(copy.contact(c.id).expect("c").tags.len(), 40);
     assert_eq!(g.contact(c.id).expect("c").tags.len(), 40);
 }
@@ -747,7 +776,7 @@ fn groups_on_one_device_are_kept_apart() {
         caucus.contact(ana.id),
         Err(Error::NotFound { .. })
     ));
-    assert!(caucus.export_changes(ana.id.into()).is_err());
+    assert!(caucus.export_signed_changes(ana.id.into()).is_err());
     assert_eq!(repo.groups().expect("groups").len(), 2);
     assert_eq!(
         caucus.document_versions().expect("v").len(),

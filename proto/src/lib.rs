@@ -10,5 +10,6 @@
 
 pub mod fingerprint;
 pub mod membership;
+pub mod signed;
 
 pub use iroh_base::{PublicKey, SecretKey};

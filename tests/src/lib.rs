@@ -15,7 +15,8 @@ pub enum Delivery {
     Reverse,
 }
 
-/// Sends every document's changes and every tombstone from `from` to `to`, as `delivery` says.
+/// Sends the membership log, every document's changes and every erasure from `from` to `to`, as
+/// `delivery` says.
 /// Errors other than "this record was erased" fail the caller's test.
 pub fn exchange(from: &Group, to: &Group, delivery: Delivery) -> Result<(), String> {
     let keep = |i: usize, salt: u8| -> bool {
@@ -26,13 +27,17 @@ pub fn exchange(from: &Group, to: &Group, delivery: Delivery) -> Result<(), Stri
             _ => true,
         }
     };
+    to.apply_membership_ops(&from.membership_ops().map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
     for (n, d) in from
         .document_versions()
         .map_err(|e| e.to_string())?
         .into_iter()
         .enumerate()
     {
-        let mut changes = from.export_changes(d.id).map_err(|e| e.to_string())?;
+        let mut changes = from
+            .export_signed_changes(d.id)
+            .map_err(|e| e.to_string())?;
         match delivery {
             Delivery::Drop(_) => {
                 changes = changes
@@ -48,7 +53,7 @@ pub fn exchange(from: &Group, to: &Group, delivery: Delivery) -> Result<(), Stri
             Delivery::Reverse => changes.reverse(),
             Delivery::All => {}
         }
-        match to.import_changes(d.id, &changes) {
+        match to.import_signed_changes(d.id, &changes) {
             Ok(
                 ImportOutcome::Applied
                 | ImportOutcome::AlreadyHad
@@ -59,14 +64,47 @@ pub fn exchange(from: &Group, to: &Group, delivery: Delivery) -> Result<(), Stri
         }
     }
     for (i, t) in from
-        .tombstones()
+        .erasures()
         .map_err(|e| e.to_string())?
         .into_iter()
         .enumerate()
     {
         if keep(i, 200) {
-            to.import_erasure(t).map_err(|e| e.to_string())?;
+            to.import_erasure(&t).map_err(|e| e.to_string())?;
         }
     }
     Ok(())
+}
+
+/// Starts `n` replicas of a new group: the first device creates it and admits the others as
+/// admins, and each joins with the membership log.
+pub fn replicas(n: usize, name: &str) -> Vec<(groundwork_core::Repo, Group)> {
+    use groundwork_core::proto::membership::{Grant, Role};
+    let repos: Vec<groundwork_core::Repo> = (0..n)
+        .map(|_| groundwork_core::Repo::open_in_memory().expect("store"))
+        .collect();
+    let origin = repos[0].create_group(name).expect("group");
+    for (i, r) in repos.iter().enumerate().skip(1) {
+        origin
+            .add_device(
+                r.device(),
+                &format!("device {i}"),
+                Role::Admin,
+                Grant::everything(),
+            )
+            .expect("admit");
+    }
+    let ops = origin.membership_ops().expect("ops");
+    repos
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let g = if i == 0 {
+                origin.clone()
+            } else {
+                r.join_group(&ops).expect("join")
+            };
+            (r, g)
+        })
+        .collect()
 }

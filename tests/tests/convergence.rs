@@ -12,7 +12,7 @@ use chrono::{TimeZone, Utc};
 use groundwork_core::model::*;
 use groundwork_core::query::{AssessmentFilter, ContactQuery, ConversationQuery};
 use groundwork_core::{Error, Group, Repo};
-use groundwork_tests::{Delivery, exchange};
+use groundwork_tests::{Delivery, exchange, replicas};
 use proptest::prelude::*;
 
 const REPLICAS: usize = 5;
@@ -89,10 +89,10 @@ struct Expected {
 }
 
 fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
-    let repos: Vec<Repo> = (0..REPLICAS)
-        .map(|_| Repo::open_in_memory().expect("store"))
-        .collect();
-    let origin = repos[0].create_group("Convergence").expect("group");
+    let (repos, groups): (Vec<Repo>, Vec<Group>) =
+        replicas(REPLICAS, "Convergence").into_iter().unzip();
+    let _keep_open = &repos;
+    let origin = groups[0].clone();
     let contacts: Vec<_> = (0..CONTACTS)
         .map(|i| {
             origin
@@ -108,17 +108,6 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         })
         .expect("plan")
         .id;
-    let groups: Vec<Group> = repos
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            if i == 0 {
-                origin.clone()
-            } else {
-                r.add_group(origin.id(), "Convergence").expect("group")
-            }
-        })
-        .collect();
     for g in &groups[1..] {
         exchange(&groups[0], g, Delivery::All).map_err(TestCaseError::fail)?;
     }
@@ -368,10 +357,9 @@ proptest! {
 /// edits (last-writer-wins on the whole note) loses an edit, and the check sees it.
 #[test]
 fn a_last_writer_wins_merge_would_be_caught() {
-    let a = Repo::open_in_memory()
-        .expect("store")
-        .create_group("g")
-        .expect("g");
+    let mut two = replicas(2, "g");
+    let (_rb, b) = two.pop().expect("b");
+    let (_ra, a) = two.pop().expect("a");
     let c = a
         .create_contact(&NewContact {
             name: "X".into(),
@@ -380,10 +368,6 @@ fn a_last_writer_wins_merge_would_be_caught() {
         })
         .expect("c")
         .id;
-    let b = Repo::open_in_memory()
-        .expect("store")
-        .add_group(a.id(), "g")
-        .expect("g");
     exchange(&a, &b, Delivery::All).expect("sync");
     a.update_contact(
         c,

@@ -90,4 +90,17 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX links_by_from ON links_idx (group_id, from_doc);
     "#,
+    // 2: the membership log, the signatures of document changes, signed tombstones.
+    r#"
+    CREATE TABLE membership_ops (
+        group_id BLOB NOT NULL, hash BLOB NOT NULL, bytes BLOB NOT NULL,
+        PRIMARY KEY (group_id, hash)
+    ) WITHOUT ROWID;
+    -- Every stored Automerge change's signature by its author's device key (over the change hash).
+    CREATE TABLE change_sigs (
+        group_id BLOB NOT NULL, doc_id BLOB NOT NULL, hash BLOB NOT NULL, signature BLOB NOT NULL,
+        PRIMARY KEY (group_id, doc_id, hash)
+    ) WITHOUT ROWID;
+    ALTER TABLE tombstones ADD COLUMN signature BLOB;
+    "#,
 ];
