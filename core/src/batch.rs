@@ -24,8 +24,9 @@ use crate::error::{DocumentError, Error, Problem, Result, ValidationError};
 use crate::events::{Origin, RecordEvent};
 use crate::ids::{ContactId, ConversationId, DocId, FollowUpId, GroupId, PlanId, TerrainTreeId};
 use crate::model::{
-    ContactEdit, ContactUpdate, FollowUpEdit, NewContact, NewConversation, NewFollowUp, NewPlan,
-    NewTerrainTree, PlanEdit, SettingsEdit, TerrainEdit, Timestamp, Update,
+    Contact, ContactEdit, ContactUpdate, FollowUp, FollowUpEdit, GroupSettings, NewContact,
+    NewConversation, NewFollowUp, NewPlan, NewTerrainTree, Plan, PlanEdit, SettingsEdit,
+    TerrainEdit, TerrainTree, Timestamp, Update,
 };
 use crate::repo::{COMPACT_AFTER, Repo, State};
 use crate::store::{Writer, index};
@@ -812,13 +813,14 @@ impl<'a> Batch<'a> {
     // --- commit ------------------------------------------------------------------------------
 
     /// Stores everything in one transaction; returns the events to publish.
-    pub(crate) fn commit(mut self) -> Result<Vec<RecordEvent>> {
+    pub(crate) fn commit(mut self) -> Result<(Vec<RecordEvent>, HashMap<DocId, Committed>)> {
         let erased_by = self.repo.device_id();
         let now_ms = self.now.timestamp_millis();
         let key = self.repo.device_key().clone();
         let me = self.repo.device();
         let admin = self.membership()?.is_admin(&me);
         let mut compact = Vec::new();
+        let mut committed = HashMap::new();
         let result = (|| -> Result<()> {
             let tx = self.state.store.conn.transaction()?;
             let w = Writer {
@@ -855,7 +857,7 @@ impl<'a> Batch<'a> {
                     };
                     w.put_signature(id, &hash.0, &signature)?;
                 }
-                reindex(&w, *id, t)?;
+                committed.insert(*id, reindex(&w, *id, t)?);
             }
             for (id, kind, signed) in &self.erased {
                 let signature = match signed {
@@ -904,7 +906,7 @@ impl<'a> Batch<'a> {
         for id in compact {
             self.repo.request_compaction(self.group, id);
         }
-        Ok(events)
+        Ok((events, committed))
     }
 
     /// Returns clean documents to the cache after an aborted batch.
@@ -937,15 +939,43 @@ fn check_root_id(doc: &AutoCommit, id: DocId) -> Result<()> {
     }
 }
 
-fn reindex(w: &Writer<'_>, id: DocId, t: &mut Touched) -> Result<()> {
-    match t.kind {
-        DocKind::Contact => index::contact(w, &doc::contact::read(&mut t.doc, id.into()))?,
-        DocKind::FollowUp => index::follow_up(w, &doc::followup::read(&mut t.doc, id.into()))?,
-        DocKind::Plan => index::plan(w, &doc::plan::read(&mut t.doc, id.into()))?,
-        DocKind::Terrain => index::terrain(w, &doc::terrain::read(&mut t.doc, id.into()))?,
-        DocKind::Settings => index::settings(w, &doc::settings::read(&mut t.doc))?,
-    }
-    Ok(())
+/// A record as committed, read once for the index and handed back to the caller.
+pub(crate) enum Committed {
+    Contact(Contact),
+    FollowUp(FollowUp),
+    Plan(Plan),
+    Terrain(TerrainTree),
+    Settings(GroupSettings),
+}
+
+fn reindex(w: &Writer<'_>, id: DocId, t: &mut Touched) -> Result<Committed> {
+    Ok(match t.kind {
+        DocKind::Contact => {
+            let r = doc::contact::read(&mut t.doc, id.into());
+            index::contact(w, &r)?;
+            Committed::Contact(r)
+        }
+        DocKind::FollowUp => {
+            let r = doc::followup::read(&mut t.doc, id.into());
+            index::follow_up(w, &r)?;
+            Committed::FollowUp(r)
+        }
+        DocKind::Plan => {
+            let r = doc::plan::read(&mut t.doc, id.into());
+            index::plan(w, &r)?;
+            Committed::Plan(r)
+        }
+        DocKind::Terrain => {
+            let r = doc::terrain::read(&mut t.doc, id.into());
+            index::terrain(w, &r)?;
+            Committed::Terrain(r)
+        }
+        DocKind::Settings => {
+            let r = doc::settings::read(&mut t.doc);
+            index::settings(w, &r)?;
+            Committed::Settings(r)
+        }
+    })
 }
 
 /// The settings document's id: the group's id, so every member addresses the same document.

@@ -4,7 +4,9 @@ use automerge::AutoCommit;
 use groundwork_proto::signed::{SignedChange, SignedErasure};
 use rusqlite::{OptionalExtension, params};
 
-use crate::batch::{Batch, ImportOutcome, settings_doc};
+use std::collections::HashMap;
+
+use crate::batch::{Batch, Committed, ImportOutcome, settings_doc};
 use crate::doc::{self, DocKind};
 use crate::error::{Error, Result};
 use crate::events::{Filter, RecordKind, Subscription};
@@ -44,6 +46,14 @@ impl Group {
     /// Runs `f` over a [`Batch`] and commits it as one durable transaction. When this returns
     /// `Ok`, every write in the batch is on disk; on `Err`, none is.
     pub fn batch<T>(&self, f: impl FnOnce(&mut Batch<'_>) -> Result<T>) -> Result<T> {
+        self.batch_committing(f).map(|(v, _)| v)
+    }
+
+    /// Like [`Group::batch`], also returning the records as committed (read once, for the index).
+    fn batch_committing<T>(
+        &self,
+        f: impl FnOnce(&mut Batch<'_>) -> Result<T>,
+    ) -> Result<(T, HashMap<DocId, Committed>)> {
         let mut state = self.repo.lock();
         let mut batch = Batch::new(&self.repo, &mut state, self.id);
         let value = match f(&mut batch) {
@@ -53,13 +63,30 @@ impl Group {
                 return Err(e);
             }
         };
-        let events = batch.commit()?;
+        let (events, committed) = batch.commit()?;
         drop(state);
         for e in events {
             // No subscriber is fine: the write is stored either way.
             let _ = self.repo.inner.events.send(e);
         }
-        Ok(value)
+        Ok((value, committed))
+    }
+
+    /// Runs a batch that changes one record and returns that record as committed, without
+    /// reading it a second time.
+    fn change_and_read<T>(
+        &self,
+        id: DocId,
+        f: impl FnOnce(&mut Batch<'_>) -> Result<()>,
+        pick: impl Fn(Committed) -> Option<T>,
+        read: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
+        let ((), mut committed) = self.batch_committing(f)?;
+        match committed.remove(&id).and_then(pick) {
+            Some(record) => Ok(record),
+            // Nothing changed (an edit that set what was there): read it as it stands.
+            None => read(),
+        }
     }
 
     /// Reads a document, from the cache or the store.
@@ -104,8 +131,13 @@ impl Group {
 
     /// Creates a contact and returns it as stored.
     pub fn create_contact(&self, new: &NewContact) -> Result<Contact> {
-        let id = self.batch(|b| b.create_contact(new))?;
-        self.contact(id)
+        let id = ContactId::random();
+        self.change_and_read(
+            id.into(),
+            |b| b.create_contact_with_id(id, new),
+            pick_contact,
+            || self.contact(id),
+        )
     }
 
     /// A contact with its conversations.
@@ -115,8 +147,12 @@ impl Group {
 
     /// Applies per-field edits to a contact; returns it as merged.
     pub fn update_contact(&self, id: ContactId, update: &ContactUpdate) -> Result<Contact> {
-        self.batch(|b| b.update_contact(id, update))?;
-        self.contact(id)
+        self.change_and_read(
+            id.into(),
+            |b| b.update_contact(id, update),
+            pick_contact,
+            || self.contact(id),
+        )
     }
 
     /// Records a conversation with a contact.
@@ -162,8 +198,16 @@ impl Group {
         id: FollowUpId,
         update: &Update<FollowUpEdit>,
     ) -> Result<FollowUp> {
-        self.batch(|b| b.update_follow_up(id, update))?;
-        self.follow_up(id)
+        let pick = |c| match c {
+            Committed::FollowUp(f) => Some(f),
+            _ => None,
+        };
+        self.change_and_read(
+            id.into(),
+            |b| b.update_follow_up(id, update),
+            pick,
+            || self.follow_up(id),
+        )
     }
 
     // --- plans -------------------------------------------------------------------------------
@@ -181,8 +225,16 @@ impl Group {
 
     /// Applies per-field edits to a plan.
     pub fn update_plan(&self, id: PlanId, update: &Update<PlanEdit>) -> Result<Plan> {
-        self.batch(|b| b.update_plan(id, update))?;
-        self.plan(id)
+        let pick = |c| match c {
+            Committed::Plan(p) => Some(p),
+            _ => None,
+        };
+        self.change_and_read(
+            id.into(),
+            |b| b.update_plan(id, update),
+            pick,
+            || self.plan(id),
+        )
     }
 
     // --- terrain and settings ----------------------------------------------------------------
@@ -204,8 +256,16 @@ impl Group {
         id: TerrainTreeId,
         update: &Update<TerrainEdit>,
     ) -> Result<TerrainTree> {
-        self.batch(|b| b.update_terrain(id, update))?;
-        self.terrain(id)
+        let pick = |c| match c {
+            Committed::Terrain(t) => Some(t),
+            _ => None,
+        };
+        self.change_and_read(
+            id.into(),
+            |b| b.update_terrain(id, update),
+            pick,
+            || self.terrain(id),
+        )
     }
 
     pub(crate) fn create_settings(&self, name: &str) -> Result<()> {
@@ -223,8 +283,12 @@ impl Group {
 
     /// Applies edits to the group's settings.
     pub fn update_settings(&self, update: &Update<SettingsEdit>) -> Result<GroupSettings> {
-        self.batch(|b| b.update_settings(update))?;
-        self.settings()
+        let pick = |c| match c {
+            Committed::Settings(s) => Some(s),
+            _ => None,
+        };
+        let id = settings_doc(self.id);
+        self.change_and_read(id, |b| b.update_settings(update), pick, || self.settings())
     }
 
     /// Settles a conflict by choosing one of the values it shows.
@@ -388,5 +452,12 @@ impl Group {
             )
             .is_ok();
         Ok(found)
+    }
+}
+
+fn pick_contact(c: Committed) -> Option<Contact> {
+    match c {
+        Committed::Contact(c) => Some(c),
+        _ => None,
     }
 }

@@ -305,23 +305,37 @@ impl Repo {
 
     /// Folds one document's increments into its snapshot.
     pub(crate) fn compact(&self, group: &GroupId, doc_id: &DocId) -> Result<()> {
-        let mut state = self.lock();
-        let upto: Option<i64> = state
-            .store
-            .conn
-            .query_row(
-                "SELECT next_seq FROM docs WHERE group_id = ?1 AND doc_id = ?2",
-                params![group.as_bytes(), doc_id.as_bytes()],
-                |r| r.get(0),
-            )
-            .ok();
-        let Some(upto) = upto else { return Ok(()) };
-        let Some(stored) = state.store.load_doc(group, doc_id)? else {
-            return Ok(());
+        // Read under the lock, rebuild the snapshot without it (so edits are not held up by
+        // Automerge's work), then write under the lock if nothing was folded meanwhile.
+        let (upto, stored) = {
+            let state = self.lock();
+            let upto: Option<i64> = state
+                .store
+                .conn
+                .query_row(
+                    "SELECT next_seq FROM docs WHERE group_id = ?1 AND doc_id = ?2",
+                    params![group.as_bytes(), doc_id.as_bytes()],
+                    |r| r.get(0),
+                )
+                .ok();
+            let Some(upto) = upto else { return Ok(()) };
+            let Some(stored) = state.store.load_doc(group, doc_id)? else {
+                return Ok(());
+            };
+            (upto, stored)
         };
+        let increments = stored.chunks.len().saturating_sub(1) as i64;
         let mut doc = doc::load_document(&doc_id.to_string(), &stored.chunks, &self.inner.actor)?;
         let snapshot = doc.save();
-        store::compact(&mut state.store.conn, group, doc_id, &snapshot, upto)?;
+        let mut state = self.lock();
+        store::compact(
+            &mut state.store.conn,
+            group,
+            doc_id,
+            &snapshot,
+            upto,
+            increments,
+        )?;
         Ok(())
     }
 

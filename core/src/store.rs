@@ -123,7 +123,6 @@ impl Store {
             loads: AtomicU64::new(0),
         };
         store.migrate()?;
-        store.check_integrity()?;
         Ok(store)
     }
 
@@ -143,17 +142,6 @@ impl Store {
             tx.execute_batch(sql)?;
             tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
             tx.commit()?;
-        }
-        Ok(())
-    }
-
-    /// A quick check of the file's structure, so a damaged store is reported at open.
-    fn check_integrity(&self) -> Result<(), StoreError> {
-        let verdict: String = self
-            .conn
-            .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))?;
-        if verdict != "ok" {
-            return Err(StoreError::Corrupt(verdict));
         }
         Ok(())
     }
@@ -356,15 +344,26 @@ impl Writer<'_> {
 }
 
 /// Replaces a document's snapshot and increments with one compacted snapshot. Only the
-/// increments read for the snapshot (`seq < upto`) are removed; any appended meanwhile stay.
+/// increments read for the snapshot (`seq < upto`, `increments` of them) are removed; any appended
+/// meanwhile stay. If some of those increments are gone (another compaction or an erasure got
+/// there first), nothing is written.
 pub(crate) fn compact(
     conn: &mut Connection,
     group: &GroupId,
     doc: &DocId,
     snapshot: &[u8],
     upto: i64,
+    increments: i64,
 ) -> Result<(), StoreError> {
     let tx = conn.transaction()?;
+    let still_there: i64 = tx.query_row(
+        "SELECT count(*) FROM doc_changes WHERE group_id = ?1 AND doc_id = ?2 AND seq < ?3",
+        params![group.as_bytes(), doc.as_bytes(), upto],
+        |r| r.get(0),
+    )?;
+    if still_there != increments {
+        return Ok(());
+    }
     let n = tx.execute(
         "DELETE FROM doc_changes WHERE group_id = ?1 AND doc_id = ?2 AND seq < ?3",
         params![group.as_bytes(), doc.as_bytes(), upto],
