@@ -784,3 +784,169 @@ fn groups_on_one_device_are_kept_apart() {
         "its settings and Bo"
     );
 }
+
+/// A device admitted with a role and grant, holding a copy of every record (as a malicious
+/// member could).
+fn member_of(a: &Group, role: Role, grant: Grant) -> (Repo, Group) {
+    let repo = Repo::open_in_memory().expect("memory store");
+    a.add_device(repo.device(), "member", role, grant)
+        .expect("admit");
+    let g = repo
+        .join_group(&a.membership_ops().expect("ops"))
+        .expect("join");
+    copy_all(a, &g);
+    (repo, g)
+}
+
+/// A signed edit of a record's name made outside the API (what a modified app could send).
+fn crafted_rename(
+    author: &Repo,
+    signer: &Repo,
+    g: &Group,
+    id: DocId,
+    field: &str,
+    value: &str,
+) -> Vec<SignedChange> {
+    use automerge::transaction::Transactable;
+    let mut doc = raw_copy(author, g, id);
+    let before = doc.get_heads();
+    doc.put(automerge::ROOT, field, value).expect("put");
+    doc.commit();
+    doc.get_changes(&before)
+        .iter()
+        .map(|c| SignedChange::sign(c.raw_bytes().to_vec(), &c.hash().0, signer.device_key()))
+        .collect()
+}
+
+#[test]
+fn write_authority_is_checked_on_every_change_even_when_relayed() {
+    let (_ra, a) = group();
+    let tree = a
+        .create_terrain(&NewTerrainTree {
+            name: "Plant".into(),
+            kind: TreeKind::Workplace,
+        })
+        .expect("tree");
+    let (dept_a, dept_b) = (UnitId::random(), UnitId::random());
+    let shift = UnitId::random();
+    a.update_terrain(
+        tree.id,
+        &Update::new(vec![
+            TerrainEdit::AddUnit {
+                id: dept_a,
+                name: "Dept A".into(),
+                parent: None,
+                level: "department".into(),
+            },
+            TerrainEdit::AddUnit {
+                id: shift,
+                name: "Dept A nights".into(),
+                parent: Some(dept_a),
+                level: "shift".into(),
+            },
+            TerrainEdit::AddUnit {
+                id: dept_b,
+                name: "Dept B".into(),
+                parent: None,
+                level: "department".into(),
+            },
+        ]),
+    )
+    .expect("units");
+    let inside = a
+        .create_contact(&NewContact {
+            name: "Inside".into(),
+            unit: Some(shift),
+            ..Default::default()
+        })
+        .expect("c")
+        .id;
+    let outside = a
+        .create_contact(&NewContact {
+            name: "Outside".into(),
+            unit: Some(dept_b),
+            ..Default::default()
+        })
+        .expect("c")
+        .id;
+    let grant = Grant {
+        units: [*dept_a.as_bytes()].into_iter().collect(),
+        ..Grant::default()
+    };
+    let (rm, m) = member_of(&a, Role::Member, grant);
+    let (rv, _v) = member_of(&a, Role::Member, Grant::everything());
+    let (_rh, h) = member_of(&a, Role::Admin, Grant::everything());
+    m.apply_membership_ops(&a.membership_ops().expect("ops"))
+        .expect("m learns of v and h");
+    h.apply_membership_ops(&a.membership_ops().expect("ops"))
+        .expect("h learns of everyone");
+
+    // Within its grant (a unit below the granted one): accepted by H, and relayed by H to A.
+    let ok = crafted_rename(&rm, &rm, &m, inside.into(), "name", "Inside, renamed by M");
+    h.import_signed_changes(inside.into(), &ok)
+        .expect("within the grant");
+    m.import_signed_changes(inside.into(), &ok)
+        .expect("M keeps its own change");
+    copy_all(&h, &a);
+    assert_eq!(a.contact(inside).expect("c").name, "Inside, renamed by M");
+
+    // Outside its grant: refused, nothing stored.
+    let bad = crafted_rename(&rm, &rm, &m, outside.into(), "name", "Hijacked");
+    assert!(matches!(
+        h.import_signed_changes(outside.into(), &bad),
+        Err(Error::Permission(_))
+    ));
+    assert_eq!(h.contact(outside).expect("c").name, "Outside");
+    // Moving a contact of its unit out of the grant, or into another unit, is refused too.
+    let moved = crafted_rename(&rm, &rm, &m, inside.into(), "unit", &dept_b.to_string());
+    let r = h.import_signed_changes(inside.into(), &moved);
+    assert!(matches!(r, Err(Error::Permission(_))), "{r:?}");
+
+    // Forging another member's actor id: the signature is not that member's.
+    let forged = crafted_rename(&rv, &rm, &m, outside.into(), "name", "Forged as V");
+    assert!(matches!(
+        a.import_signed_changes(outside.into(), &forged),
+        Err(Error::Permission(_))
+    ));
+
+    // Settings are an admin's: a member's change is refused.
+    let settings: DocId = a.id().into();
+    let sneaky = crafted_rename(&rm, &rm, &m, settings, "name", "Renamed group");
+    assert!(matches!(
+        h.import_signed_changes(settings, &sneaky),
+        Err(Error::Permission(_))
+    ));
+    assert!(matches!(
+        m.update_settings(&Update::new(vec![SettingsEdit::SetName("x".into())])),
+        Err(Error::Permission(_))
+    ));
+
+    // Erasing is an admin's: refused locally, and a member's signed erasure is refused elsewhere.
+    assert!(matches!(m.erase_contact(inside), Err(Error::Permission(_))));
+    let erasure = crate::proto::signed::SignedErasure::sign(
+        *a.id().as_bytes(),
+        *inside.as_bytes(),
+        0,
+        rm.device_key(),
+    );
+    assert!(matches!(
+        a.import_erasure(&erasure),
+        Err(Error::Permission(_))
+    ));
+    assert_eq!(
+        a.contact(inside).expect("still there").name,
+        "Inside, renamed by M"
+    );
+
+    // A removed device's changes are refused from the moment the removal is known.
+    a.remove_device(rm.device()).expect("remove");
+    let late = crafted_rename(&rm, &rm, &m, inside.into(), "name", "After removal");
+    assert!(matches!(
+        a.import_signed_changes(inside.into(), &late),
+        Err(Error::Permission(_))
+    ));
+    assert!(matches!(
+        m.add_device(rv.device(), "x", Role::Admin, Grant::everything()),
+        Err(Error::Permission(_))
+    ));
+}
