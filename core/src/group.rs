@@ -389,6 +389,46 @@ impl Group {
         Ok(out)
     }
 
+    /// The changes of a document the peer lacks, given its heads and the hash prefixes of every
+    /// change it has (empty when it did not list them).
+    pub fn signed_changes_missing(
+        &self,
+        id: DocId,
+        their_heads: &Version,
+        their_have: &[[u8; 8]],
+    ) -> Result<Vec<SignedChange>> {
+        if their_have.is_empty() {
+            return self.signed_changes_since(id, their_heads);
+        }
+        let have: std::collections::HashSet<[u8; 8]> = their_have.iter().copied().collect();
+        let all = self.signed_changes_since(id, &Version::default())?;
+        Ok(all
+            .into_iter()
+            .filter(|c| {
+                automerge::Change::from_bytes(c.change.clone())
+                    .map(|ch| !have.contains(ch.hash().0.first_chunk::<8>().unwrap_or(&[0; 8])))
+                    .unwrap_or(false)
+            })
+            .collect())
+    }
+
+    /// The first 8 bytes of the hash of every change of a document, if it has at most `max`.
+    pub fn change_hash_prefixes(&self, id: DocId, max: usize) -> Result<Vec<[u8; 8]>> {
+        let Some(kind) = self.repo.kind_of(&self.id, &id)? else {
+            return Ok(Vec::new());
+        };
+        self.read(id, kind, |d| {
+            let changes = d.get_changes(&[]);
+            if changes.len() > max {
+                return Vec::new();
+            }
+            changes
+                .iter()
+                .map(|c| *c.hash().0.first_chunk::<8>().unwrap_or(&[0; 8]))
+                .collect()
+        })
+    }
+
     /// Every change of a document with its signature.
     pub fn export_signed_changes(&self, id: DocId) -> Result<Vec<SignedChange>> {
         self.signed_changes_since(id, &Version::default())
@@ -437,6 +477,33 @@ impl Group {
     /// Erases a record because an admin's signed erasure arrived from another device.
     pub fn import_erasure(&self, erasure: &SignedErasure) -> Result<()> {
         self.batch(|b| b.import_erasure(erasure))
+    }
+
+    /// Runs `f` with the store (for index-only reads in other modules).
+    pub(crate) fn with_store<T>(
+        &self,
+        f: impl FnOnce(&crate::store::Store, &GroupId) -> Result<T>,
+    ) -> Result<T> {
+        let state = self.repo.lock();
+        f(&state.store, &self.id)
+    }
+
+    /// A stored document's version, from the index (no load); `None` if it is not stored.
+    pub fn version_of(&self, id: DocId) -> Result<Option<Version>> {
+        let state = self.repo.lock();
+        let heads: Option<Vec<u8>> = state
+            .store
+            .conn
+            .prepare_cached("SELECT heads FROM docs WHERE group_id = ?1 AND doc_id = ?2")?
+            .query_row(params![self.id.as_bytes(), id.as_bytes()], |r| r.get(0))
+            .optional()?;
+        Ok(heads.map(|h| {
+            Version(
+                h.chunks_exact(32)
+                    .filter_map(|c| automerge::ChangeHash::try_from(c).ok())
+                    .collect(),
+            )
+        }))
     }
 
     /// Whether a record was erased here.

@@ -33,6 +33,7 @@ pub mod query;
 mod repo;
 pub mod sample;
 mod store;
+pub mod sync;
 
 pub use batch::{Batch, ImportOutcome, MAX_CHANGE_BYTES, MAX_IMPORT_BYTES, MAX_IMPORT_CHANGES};
 pub use error::{DocumentError, Error, Problem, Result, StoreError, ValidationError};

@@ -194,6 +194,14 @@ impl Group {
         Ok(state.logs.get(&state.store, &self.id)?.heads())
     }
 
+    /// Whether this device's log holds every one of these operations.
+    pub fn membership_knows(&self, heads: &[OpHash]) -> Result<bool> {
+        let mut state = self.repo.lock();
+        let state = &mut *state;
+        let log = state.logs.get(&state.store, &self.id)?;
+        Ok(heads.iter().all(|h| log.contains(h)))
+    }
+
     /// Every membership operation, encoded, in an order a fresh device can insert: what an invite
     /// hands over and what a new member presents as its admission.
     pub fn membership_ops(&self) -> Result<Vec<Vec<u8>>> {

@@ -11,5 +11,6 @@
 pub mod fingerprint;
 pub mod membership;
 pub mod signed;
+pub mod sync;
 
 pub use iroh_base::{PublicKey, SecretKey};

@@ -26,7 +26,10 @@ pub(crate) fn remove(w: &Writer<'_>, doc: &DocId, kind: DocKind) -> Result<(), S
         DocKind::FollowUp => {
             &["DELETE FROM followups_idx WHERE group_id = ?1 AND followup_id = ?2"]
         }
-        DocKind::Plan => &["DELETE FROM plans_idx WHERE group_id = ?1 AND plan_id = ?2"],
+        DocKind::Plan => &[
+            "DELETE FROM plans_idx WHERE group_id = ?1 AND plan_id = ?2",
+            "DELETE FROM plan_units WHERE group_id = ?1 AND plan_id = ?2",
+        ],
         DocKind::Terrain => &["DELETE FROM units_idx WHERE group_id = ?1 AND tree_id = ?2"],
         DocKind::Settings => &["DELETE FROM scale_idx WHERE group_id = ?1 AND ?2 IS NOT NULL"],
     };
@@ -160,6 +163,14 @@ pub(crate) fn plan(w: &Writer<'_>, p: &Plan) -> Result<(), StoreError> {
     .execute(params![w.group.as_bytes(), p.id.as_bytes(), p.title])?;
     for c in &p.contacts {
         link(w, c.as_bytes(), &doc, DocKind::Plan)?;
+    }
+    w.tx.prepare_cached("DELETE FROM plan_units WHERE group_id = ?1 AND plan_id = ?2")?
+        .execute(params![w.group.as_bytes(), p.id.as_bytes()])?;
+    for u in &p.units {
+        w.tx.prepare_cached(
+            "INSERT OR IGNORE INTO plan_units (group_id, plan_id, unit_id) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![w.group.as_bytes(), p.id.as_bytes(), u.as_bytes()])?;
     }
     Ok(())
 }

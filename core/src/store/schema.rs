@@ -102,5 +102,13 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (group_id, doc_id, hash)
     ) WITHOUT ROWID;
     ALTER TABLE tombstones ADD COLUMN signature BLOB;
+    -- Where an erased record was, so its tombstone is only shown to devices that could see it.
+    ALTER TABLE tombstones ADD COLUMN scope_unit BLOB;
+    ALTER TABLE tombstones ADD COLUMN scope_contact BLOB;
+    -- The units a plan is about (for grants).
+    CREATE TABLE plan_units (
+        group_id BLOB NOT NULL, plan_id BLOB NOT NULL, unit_id BLOB NOT NULL,
+        PRIMARY KEY (group_id, plan_id, unit_id)
+    ) WITHOUT ROWID;
     "#,
 ];

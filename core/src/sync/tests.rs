@@ -1,0 +1,266 @@
+//! Sessions driven through an in-memory pipe: what each side sends and receives is counted.
+
+use groundwork_proto::membership::{Grant, Role};
+use groundwork_proto::sync::{Message, Refusal};
+
+use super::*;
+use crate::ids::UnitId;
+use crate::model::*;
+use crate::query::ContactQuery;
+use crate::{Error, Group, Repo};
+
+/// Runs a session between `a` (initiator) and `b` (responder) to the end. Returns the stats of
+/// both sides and every message `b` sent (to check what a refused peer got).
+fn run(a: &Group, b: &Group) -> Result<(SyncStats, SyncStats, Vec<Message>), SyncError> {
+    let a_dev = a.repo.device();
+    let b_dev = b.repo.device();
+    let (mut ia, hello) = SyncSession::initiate(a, b_dev)?;
+    let mut rb = SyncSession::respond(b, a_dev);
+    let mut to_b = vec![hello];
+    let mut from_b_all = Vec::new();
+    for _ in 0..100 {
+        let mut to_a = Vec::new();
+        for m in to_b.drain(..) {
+            rb.received_bytes(m.to_frame().expect("frame").len());
+            match rb.handle(m) {
+                Ok(out) => to_a.extend(out),
+                Err(SyncError::RefusedPeer { reason, message }) => {
+                    to_a.push(Message::Refused { reason, message });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        from_b_all.extend(to_a.iter().cloned());
+        for m in to_a {
+            ia.received_bytes(m.to_frame().expect("frame").len());
+            to_b.extend(ia.handle(m)?);
+        }
+        if ia.is_done() && to_b.is_empty() {
+            break;
+        }
+    }
+    // Deliver the initiator's last messages (its Docs and Done).
+    for m in to_b.drain(..) {
+        rb.received_bytes(m.to_frame().expect("frame").len());
+        rb.handle(m)?;
+    }
+    Ok((ia.stats().clone(), rb.stats().clone(), from_b_all))
+}
+
+fn admit(a: &Group, role: Role, grant: Grant) -> (Repo, Group) {
+    let repo = Repo::open_in_memory().expect("store");
+    a.add_device(repo.device(), "member", role, grant)
+        .expect("admit");
+    let g = repo
+        .join_group(&a.membership_ops().expect("ops"))
+        .expect("join");
+    (repo, g)
+}
+
+fn names(g: &Group) -> Vec<String> {
+    g.contacts(&ContactQuery {
+        limit: Some(10_000),
+        ..Default::default()
+    })
+    .expect("q")
+    .into_iter()
+    .map(|c| c.name)
+    .collect()
+}
+
+fn group_with(n: usize) -> (Repo, Group) {
+    let repo = Repo::open_in_memory().expect("store");
+    let g = repo.create_group("Riverside").expect("group");
+    g.batch(|b| {
+        for i in 0..n {
+            b.create_contact(&NewContact::named(format!("Person {i:04}")))?;
+        }
+        Ok(())
+    })
+    .expect("contacts");
+    (repo, g)
+}
+
+#[test]
+fn a_new_member_receives_everything_then_nothing_changed_costs_one_round_trip() {
+    let (_ra, a) = group_with(300);
+    let (_rb, b) = admit(&a, Role::Member, Grant::everything());
+    let (first, _, _) = run(&b, &a).expect("first sync");
+    assert_eq!(names(&b), names(&a));
+    assert_eq!(
+        b.document_versions().expect("v"),
+        a.document_versions().expect("v")
+    );
+    assert!(first.docs_received >= 300);
+
+    let (again, resp, _) = run(&b, &a).expect("second sync");
+    assert_eq!(again.round_trips, 1, "{again:?}");
+    assert_eq!(again.differing, 0);
+    let bytes = again.bytes_sent + again.bytes_received;
+    assert!(bytes < 1024, "nothing changed cost {bytes} bytes");
+    assert_eq!(resp.docs_sent, 0);
+}
+
+#[test]
+fn ten_changed_documents_take_at_most_three_round_trips_and_send_only_them() {
+    let (_ra, a) = group_with(2000);
+    let (_rb, b) = admit(&a, Role::Admin, Grant::everything());
+    run(&b, &a).expect("first sync");
+    let ids: Vec<_> = a
+        .contacts(&ContactQuery {
+            limit: Some(10),
+            ..Default::default()
+        })
+        .expect("q")
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    for id in &ids[..5] {
+        a.update_contact(
+            *id,
+            &Update::new(vec![ContactEdit::AddTag("changed-on-a".into())]),
+        )
+        .expect("edit a");
+    }
+    for id in &ids[5..] {
+        b.update_contact(
+            *id,
+            &Update::new(vec![ContactEdit::AddTag("changed-on-b".into())]),
+        )
+        .expect("edit b");
+    }
+    let (stats, resp, _) = run(&b, &a).expect("sync");
+    assert!(stats.round_trips <= 3, "{stats:?}");
+    assert_eq!(stats.differing, 10);
+    assert_eq!(stats.docs_received, 5);
+    assert_eq!(resp.docs_received, 5);
+    assert_eq!(
+        b.document_versions().expect("v"),
+        a.document_versions().expect("v")
+    );
+    let bytes = stats.bytes_sent + stats.bytes_received;
+    assert!(bytes < 20_000, "10 changes cost {bytes} bytes");
+}
+
+#[test]
+fn a_device_the_peer_does_not_know_yet_presents_its_admission() {
+    let (_ra, a) = group_with(5);
+    let (_rb, b) = admit(&a, Role::Member, Grant::everything());
+    run(&b, &a).expect("b syncs with a");
+    // C is admitted after B last heard from A; C meets B first.
+    let (_rc, c) = admit(&a, Role::Member, Grant::everything());
+    assert!(!b.members().expect("m").is_member(&c.repo.device()));
+    run(&c, &b).expect("c syncs with b after presenting its admission");
+    assert!(b.members().expect("m").is_member(&c.repo.device()));
+    assert_eq!(names(&c), names(&a));
+}
+
+#[test]
+fn strangers_and_removed_devices_get_no_record_bytes() {
+    let (_ra, a) = group_with(5);
+    // A stranger with its own group claims membership.
+    let stranger = Repo::open_in_memory().expect("store");
+    let fake = stranger.create_group("Riverside").expect("group");
+    let mut r = SyncSession::respond(&a, stranger.device());
+    let (mut s, hello) = SyncSession::initiate(&fake, stranger.device()).expect("hello");
+    let _ = &mut s;
+    let answer = r.handle(hello);
+    assert!(matches!(
+        answer,
+        Err(SyncError::RefusedPeer {
+            reason: Refusal::UnknownGroup,
+            ..
+        })
+    ));
+    // A stranger that knows the group id but is not a member.
+    let (_rb, b) = admit(&a, Role::Member, Grant::everything());
+    run(&b, &a).expect("b syncs");
+    let outsider = Repo::open_in_memory().expect("store");
+    let (mut ib, hello) = SyncSession::initiate(&b, a.repo.device()).expect("b hello");
+    let _ = &mut ib;
+    let mut ra = SyncSession::respond(&a, outsider.device());
+    let out = ra.handle(hello);
+    assert!(
+        matches!(
+            out,
+            Err(SyncError::RefusedPeer {
+                reason: Refusal::NotMember,
+                ..
+            })
+        ),
+        "{out:?}"
+    );
+    // A removed device: refused from the moment the removal is known.
+    a.remove_device(b.repo.device()).expect("remove");
+    let result = run(&b, &a);
+    match result {
+        Ok((_, _, sent)) => {
+            assert!(
+                sent.iter().all(|m| matches!(m, Message::Refused { .. })),
+                "a removed device got {sent:?}"
+            );
+        }
+        Err(SyncError::Refused { reason, .. }) => assert_eq!(reason, Refusal::NotMember),
+        Err(e) => panic!("unexpected {e}"),
+    }
+}
+
+#[test]
+fn a_limited_grant_never_sees_other_units_and_erasures_travel() {
+    let (_ra, a) = group_with(0);
+    let tree = a
+        .create_terrain(&NewTerrainTree {
+            name: "Plant".into(),
+            kind: TreeKind::Workplace,
+        })
+        .expect("tree");
+    let (u1, u2) = (UnitId::random(), UnitId::random());
+    a.update_terrain(
+        tree.id,
+        &Update::new(vec![
+            TerrainEdit::AddUnit {
+                id: u1,
+                name: "Dept A".into(),
+                parent: None,
+                level: "department".into(),
+            },
+            TerrainEdit::AddUnit {
+                id: u2,
+                name: "Dept B".into(),
+                parent: None,
+                level: "department".into(),
+            },
+        ]),
+    )
+    .expect("units");
+    let mine = a
+        .create_contact(&NewContact {
+            name: "In A".into(),
+            unit: Some(u1),
+            ..Default::default()
+        })
+        .expect("c");
+    let other = a
+        .create_contact(&NewContact {
+            name: "In B".into(),
+            unit: Some(u2),
+            ..Default::default()
+        })
+        .expect("c");
+    let grant = Grant {
+        units: [*u1.as_bytes()].into_iter().collect(),
+        ..Grant::default()
+    };
+    let (_rb, b) = admit(&a, Role::Member, grant);
+    run(&b, &a).expect("sync");
+    assert_eq!(names(&b), vec!["In A"]);
+    assert!(
+        b.version_of(other.id.into()).expect("v").is_none(),
+        "not even the id"
+    );
+    // An admin erases the contact B can see: it leaves B at the next sync.
+    a.erase_contact(mine.id).expect("erase");
+    run(&b, &a).expect("sync");
+    assert!(matches!(b.contact(mine.id), Err(Error::Erased { .. })));
+    assert!(names(&b).is_empty());
+}
