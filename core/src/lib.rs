@@ -29,6 +29,7 @@ mod group;
 pub mod ids;
 mod membership;
 pub mod model;
+pub mod node;
 pub mod query;
 mod repo;
 pub mod sample;

@@ -90,6 +90,8 @@ pub struct SyncSession {
     differing: BTreeSet<[u8; 16]>,
     /// Initiator: the responder's heads of each wanted document.
     pending_hello: Option<Message>,
+    /// Initiator: the responder's heads of the documents it answered for.
+    their_heads: BTreeMap<[u8; 16], Vec<[u8; 32]>>,
     /// Responder: the peer was asked once to present its admission.
     asked_admission: bool,
     stats: SyncStats,
@@ -159,6 +161,7 @@ impl SyncSession {
             differing: BTreeSet::new(),
             pending_hello: None,
             asked_admission: false,
+            their_heads: BTreeMap::new(),
             stats: SyncStats::default(),
         }
     }
@@ -403,18 +406,24 @@ impl SyncSession {
             // The responder's answer to our Done.
             (Phase::Done, Message::Done) => Ok(vec![]),
             (Phase::AwaitDocs, Message::Docs { docs, last }) => {
-                let theirs: Vec<DocHeads> = docs
-                    .iter()
-                    .map(|d| DocHeads {
-                        doc: d.doc,
-                        heads: d.heads.clone(),
-                        have: vec![],
-                    })
-                    .collect();
+                for d in &docs {
+                    self.their_heads.insert(d.doc, d.heads.clone());
+                }
                 self.apply_docs(docs)?;
                 if !last {
                     return Ok(vec![]);
                 }
+                // Every differing document: from the heads the responder reported, or from
+                // nothing when it does not have it.
+                let theirs: Vec<DocHeads> = self
+                    .differing
+                    .iter()
+                    .map(|d| DocHeads {
+                        doc: *d,
+                        heads: self.their_heads.get(d).cloned().unwrap_or_default(),
+                        have: vec![],
+                    })
+                    .collect();
                 let mut out = self.push_docs(theirs)?;
                 out.push(Message::Done);
                 self.phase = Phase::Done;

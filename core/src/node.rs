@@ -1,0 +1,379 @@
+//! The network node: this device's iroh endpoint serving the sync protocol, and syncing with
+//! peers it dials.
+//!
+//! Defaults keep every packet between the group's own devices: no n0 relay, no n0 DNS or pkarr
+//! address lookup, no port mapper (iroh's `Minimal` preset, built without the port-mapper
+//! feature). Peers are dialled at the direct addresses the caller gives (from an invite ticket
+//! or meeting-mode discovery); a relay is used only if the group configured one it hosts.
+//!
+//! Everything a peer sends is bounded (QUIC stream and connection windows, frame size, a
+//! deadline per frame) and every session runs in a task of its own, so a panic or an error in
+//! one session ends that session only; a peer that misbehaves is quarantined for a while.
+
+mod frames;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use groundwork_proto::membership::DeviceId;
+use groundwork_proto::sync::{Message, Refusal};
+use iroh::endpoint::{Connection, QuicTransportConfig, VarInt, presets};
+use iroh::protocol::{AcceptError, ProtocolHandler, Router};
+use iroh::{Endpoint, EndpointAddr, RelayMode};
+
+use crate::group::Group;
+use crate::ids::GroupId;
+use crate::repo::Repo;
+use crate::sync::{SyncError, SyncSession, SyncStats};
+
+pub use frames::FrameIoError;
+
+/// The sync protocol's ALPN.
+pub const SYNC_ALPN: &[u8] = b"/groundwork/sync/1";
+/// How long a misbehaving peer is refused.
+const QUARANTINE: Duration = Duration::from_secs(10 * 60);
+/// How long to wait for the peer's next frame.
+const FRAME_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Where and how the node listens.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// The IPv4 address to bind; port 0 picks a free port.
+    pub bind: SocketAddr,
+    /// A relay the group hosts itself (an iroh-relay URL), if any. Nothing else is contacted.
+    pub relay_url: Option<String>,
+}
+
+impl NodeConfig {
+    /// All local interfaces (for a meeting's Wi-Fi).
+    pub fn local_network() -> Self {
+        NodeConfig {
+            bind: SocketAddr::from(([0, 0, 0, 0], 0)),
+            relay_url: None,
+        }
+    }
+    /// Loopback only (tests, and several peers on one machine).
+    pub fn loopback() -> Self {
+        NodeConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            relay_url: None,
+        }
+    }
+}
+
+/// A network error, or a sync session that ended badly.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NodeError {
+    #[error("could not start the network endpoint: {0}")]
+    Bind(String),
+    #[error("could not reach the peer: {0}")]
+    Connect(String),
+    #[error("the connection failed: {0}")]
+    Io(#[from] FrameIoError),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error(transparent)]
+    Core(#[from] crate::Error),
+    #[error("bad relay URL: {0}")]
+    RelayUrl(String),
+}
+
+struct Shared {
+    repo: Repo,
+    quarantine: Mutex<HashMap<DeviceId, Instant>>,
+}
+
+impl Shared {
+    fn quarantined(&self, peer: &DeviceId) -> bool {
+        let mut q = self.quarantine.lock().unwrap_or_else(|p| p.into_inner());
+        q.retain(|_, until| *until > Instant::now());
+        q.contains_key(peer)
+    }
+    fn quarantine(&self, peer: DeviceId) {
+        tracing::warn!(%peer, "peer quarantined after misbehaving");
+        self.quarantine
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(peer, Instant::now() + QUARANTINE);
+    }
+}
+
+/// This device on the network. Cheap to clone; `shutdown` stops it.
+#[derive(Clone)]
+pub struct Node {
+    shared: Arc<Shared>,
+    router: Router,
+}
+
+fn transport_config() -> QuicTransportConfig {
+    // iroh's defaults allow ~125 MB in flight per connection; a phone sets its own bounds.
+    QuicTransportConfig::builder()
+        .max_concurrent_bidi_streams(VarInt::from_u32(4))
+        .max_concurrent_uni_streams(VarInt::from_u32(0))
+        .stream_receive_window(VarInt::from_u32(4 << 20))
+        .receive_window(VarInt::from_u32(8 << 20))
+        .send_window(8 << 20)
+        .keep_alive_interval(Duration::from_secs(5))
+        .build()
+}
+
+impl Node {
+    /// Binds the endpoint and starts serving the sync protocol.
+    pub async fn spawn(repo: Repo, config: NodeConfig) -> Result<Node, NodeError> {
+        let relay_mode = match &config.relay_url {
+            None => RelayMode::Disabled,
+            Some(url) => {
+                let url: iroh::RelayUrl = url
+                    .parse()
+                    .map_err(|e| NodeError::RelayUrl(format!("{url}: {e}")))?;
+                RelayMode::Custom(iroh::RelayMap::from_iter([url]))
+            }
+        };
+        let endpoint = Endpoint::builder(presets::Minimal)
+            .secret_key(repo.device_key().clone())
+            .relay_mode(relay_mode)
+            .clear_address_lookup()
+            .bind_addr(config.bind)
+            .map_err(|e| NodeError::Bind(e.to_string()))?
+            .transport_config(transport_config())
+            .bind()
+            .await
+            .map_err(|e| NodeError::Bind(e.to_string()))?;
+        let shared = Arc::new(Shared {
+            repo,
+            quarantine: Mutex::new(HashMap::new()),
+        });
+        let router = Router::builder(endpoint)
+            .accept(
+                SYNC_ALPN,
+                SyncHandler {
+                    shared: shared.clone(),
+                },
+            )
+            .spawn();
+        Ok(Node { shared, router })
+    }
+
+    /// This device's address: its key and the addresses it listens on.
+    pub fn addr(&self) -> EndpointAddr {
+        self.router.endpoint().addr()
+    }
+
+    /// The sockets the endpoint is bound to.
+    pub fn bound_sockets(&self) -> Vec<SocketAddr> {
+        self.router.endpoint().bound_sockets()
+    }
+
+    /// An address a peer on this machine or network can dial (direct addresses only).
+    pub fn dial_addr(&self) -> EndpointAddr {
+        let mut addr = EndpointAddr::new(self.router.endpoint().id());
+        for s in self.bound_sockets() {
+            addr = addr.with_ip_addr(s);
+        }
+        addr
+    }
+
+    /// Tells the endpoint the network changed (phones call this on connectivity changes).
+    pub async fn network_change(&self) {
+        self.router.endpoint().network_change().await;
+    }
+
+    /// Syncs `group` with the member at `peer` once; returns what the session did.
+    pub async fn sync_with(
+        &self,
+        group: &Group,
+        peer: EndpointAddr,
+    ) -> Result<SyncStats, NodeError> {
+        let peer_id = DeviceId(*peer.id.as_bytes());
+        let (mut session, hello) = {
+            let group = group.clone();
+            blocking(move || SyncSession::initiate(&group, peer_id)).await??
+        };
+        let conn = self
+            .router
+            .endpoint()
+            .connect(peer, SYNC_ALPN)
+            .await
+            .map_err(|e| NodeError::Connect(e.to_string()))?;
+        let (mut send, mut recv) = conn
+            .open_bi()
+            .await
+            .map_err(|e| NodeError::Connect(e.to_string()))?;
+        frames::write(&mut send, &hello).await?;
+        let result = async {
+            while !session.is_done() {
+                let (msg, n) = frames::read(&mut recv, FRAME_DEADLINE).await?;
+                session.received_bytes(n);
+                let (s, replies) = blocking(move || {
+                    let r = session.handle(msg);
+                    (session, r)
+                })
+                .await?;
+                session = s;
+                match replies {
+                    Ok(replies) => {
+                        for m in &replies {
+                            frames::write(&mut send, m).await?;
+                        }
+                    }
+                    Err(SyncError::RefusedPeer { reason, message }) => {
+                        let _ = frames::write(
+                            &mut send,
+                            &Message::Refused {
+                                reason,
+                                message: message.clone(),
+                            },
+                        )
+                        .await;
+                        return Err(NodeError::Sync(SyncError::RefusedPeer { reason, message }));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Ok(session.stats().clone())
+        }
+        .await;
+        let _ = send.finish();
+        // The responder answers our Done and ends its side: once it has, it has read everything
+        // we sent, and the connection can go.
+        if result.is_ok() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), async {
+                while frames::read(&mut recv, FRAME_DEADLINE).await.is_ok() {}
+            })
+            .await;
+        }
+        conn.close(VarInt::from_u32(0), b"done");
+        if let Err(NodeError::Sync(SyncError::Misbehaved(_))) = &result {
+            self.shared.quarantine(peer_id);
+        }
+        result
+    }
+
+    /// Stops serving and closes the endpoint. Safe to call twice.
+    pub async fn shutdown(&self) {
+        let _ = self.router.shutdown().await;
+    }
+
+    /// The repo this node serves.
+    pub fn repo(&self) -> &Repo {
+        &self.shared.repo
+    }
+}
+
+/// Runs blocking store work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, NodeError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| NodeError::Sync(SyncError::Misbehaved(format!("the session failed: {e}"))))
+}
+
+#[derive(Clone)]
+struct SyncHandler {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for SyncHandler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SyncHandler")
+    }
+}
+
+impl ProtocolHandler for SyncHandler {
+    async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
+        let peer = DeviceId(*conn.remote_id().as_bytes());
+        if self.shared.quarantined(&peer) {
+            conn.close(VarInt::from_u32(2), b"quarantined");
+            return Ok(());
+        }
+        // A session of its own: a panic inside ends this task, not the router.
+        let shared = self.shared.clone();
+        let task = tokio::spawn(serve(shared.clone(), conn.clone(), peer));
+        match task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(
+                NodeError::Sync(SyncError::Misbehaved(why))
+                | NodeError::Io(FrameIoError::Frame(why)),
+            )) => {
+                tracing::warn!(%peer, %why, "sync session ended: the peer misbehaved");
+                shared.quarantine(peer);
+            }
+            Ok(Err(e)) => tracing::info!(%peer, error = %e, "sync session ended with an error"),
+            Err(join) => {
+                tracing::error!(%peer, error = %join, "sync session panicked; the peer is quarantined");
+                shared.quarantine(peer);
+            }
+        }
+        conn.close(VarInt::from_u32(0), b"bye");
+        Ok(())
+    }
+}
+
+/// Serves one incoming sync session.
+async fn serve(shared: Arc<Shared>, conn: Connection, peer: DeviceId) -> Result<(), NodeError> {
+    let (mut send, mut recv) = conn
+        .accept_bi()
+        .await
+        .map_err(|e| NodeError::Connect(e.to_string()))?;
+    let (first, n) = frames::read(&mut recv, FRAME_DEADLINE).await?;
+    let Message::Hello { group, .. } = &first else {
+        return Err(SyncError::Misbehaved("the first message must be Hello".into()).into());
+    };
+    let group = match GroupId::from_slice(group)
+        .ok()
+        .map(|g| shared.repo.group(g))
+    {
+        Some(Ok(g)) => g,
+        _ => {
+            let refusal = Message::Refused {
+                reason: Refusal::UnknownGroup,
+                message: "unknown group".into(),
+            };
+            frames::write(&mut send, &refusal).await?;
+            let _ = send.finish();
+            return Ok(());
+        }
+    };
+    let mut session = SyncSession::respond(&group, peer);
+    session.received_bytes(n);
+    let mut next = Some(first);
+    loop {
+        let msg = match next.take() {
+            Some(m) => m,
+            None => {
+                let (m, n) = frames::read(&mut recv, FRAME_DEADLINE).await?;
+                session.received_bytes(n);
+                m
+            }
+        };
+        let (s, replies) = blocking(move || {
+            let r = session.handle(msg);
+            (session, r)
+        })
+        .await?;
+        session = s;
+        match replies {
+            Ok(replies) => {
+                for m in &replies {
+                    frames::write(&mut send, m).await?;
+                }
+            }
+            Err(SyncError::RefusedPeer { reason, message }) => {
+                frames::write(&mut send, &Message::Refused { reason, message }).await?;
+                let _ = send.finish();
+                let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        }
+        if session.is_done() {
+            let _ = send.finish();
+            let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
+            return Ok(());
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Devices syncing over real iroh endpoints on loopback.
+
+use groundwork_core::model::*;
+use groundwork_core::node::{Node, NodeConfig, SYNC_ALPN};
+use groundwork_core::proto::membership::{Grant, Role};
+use groundwork_core::proto::sync::{Message, PROTOCOL_VERSION};
+use groundwork_core::query::ContactQuery;
+use groundwork_core::{Group, Repo, StoreKey};
+
+fn store(dir: &tempfile::TempDir, name: &str) -> Repo {
+    Repo::open(dir.path().join(name), &StoreKey::random()).expect("store")
+}
+
+fn names(g: &Group) -> Vec<String> {
+    g.contacts(&ContactQuery {
+        limit: Some(10_000),
+        ..Default::default()
+    })
+    .expect("q")
+    .into_iter()
+    .map(|c| c.name)
+    .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_edits_on_three_devices_merge_at_the_meeting() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (ra, rb, rc) = (
+        store(&dir, "a.db"),
+        store(&dir, "b.db"),
+        store(&dir, "c.db"),
+    );
+    let a = ra.create_group("Maple Court Tenants").expect("group");
+    for d in [&rb, &rc] {
+        a.add_device(d.device(), "phone", Role::Member, Grant::everything())
+            .expect("admit");
+    }
+    let ops = a.membership_ops().expect("ops");
+    let (b, c) = (
+        rb.join_group(&ops).expect("join"),
+        rc.join_group(&ops).expect("join"),
+    );
+    let ana = a.create_contact(&NewContact::named("Ana Ruiz")).expect("c");
+
+    let (na, nb, nc) = (
+        Node::spawn(ra.clone(), NodeConfig::loopback())
+            .await
+            .expect("node a"),
+        Node::spawn(rb.clone(), NodeConfig::loopback())
+            .await
+            .expect("node b"),
+        Node::spawn(rc.clone(), NodeConfig::loopback())
+            .await
+            .expect("node c"),
+    );
+    nb.sync_with(&b, na.dial_addr())
+        .await
+        .expect("b joins the data");
+    nc.sync_with(&c, na.dial_addr())
+        .await
+        .expect("c joins the data");
+    assert_eq!(names(&b), vec!["Ana Ruiz"]);
+
+    // Offline: each device edits.
+    a.update_contact(
+        ana.id,
+        &Update::new(vec![ContactEdit::AddTag("leader".into())]),
+    )
+    .expect("a");
+    b.create_contact(&NewContact::named("Bo Chen")).expect("b");
+    c.update_contact(
+        ana.id,
+        &Update::new(vec![ContactEdit::EditNotes(TextEdit::Replace(
+            "Has a car.".into(),
+        ))]),
+    )
+    .expect("c");
+
+    // The meeting: b and c sync with a, then b again.
+    nb.sync_with(&b, na.dial_addr()).await.expect("b");
+    nc.sync_with(&c, na.dial_addr()).await.expect("c");
+    let again = nb.sync_with(&b, na.dial_addr()).await.expect("b again");
+    for g in [&a, &b, &c] {
+        assert_eq!(names(g), vec!["Ana Ruiz", "Bo Chen"]);
+        let ana = g.contact(ana.id).expect("ana");
+        assert!(ana.tags.contains("leader"));
+        assert_eq!(ana.notes, "Has a car.");
+    }
+    assert!(again.round_trips <= 3, "{again:?}");
+    let last = nb
+        .sync_with(&b, na.dial_addr())
+        .await
+        .expect("nothing changed");
+    assert_eq!(last.round_trips, 1);
+    assert!(last.bytes_sent + last.bytes_received < 1024, "{last:?}");
+    for n in [na, nb, nc] {
+        n.shutdown().await;
+    }
+}
+
+/// A stranger who knows the group's id and the device's address gets no record byte: only a
+/// refusal, whatever it claims.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stranger_gets_no_record_bytes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ra = store(&dir, "a.db");
+    let a = ra.create_group("Local 12").expect("group");
+    a.create_contact(&NewContact::named("Secret Person"))
+        .expect("c");
+    let na = Node::spawn(ra.clone(), NodeConfig::loopback())
+        .await
+        .expect("node");
+
+    let stranger = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
+        .relay_mode(iroh::RelayMode::Disabled)
+        .bind_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("addr")
+        .bind()
+        .await
+        .expect("bind");
+    let conn = stranger
+        .connect(na.dial_addr(), SYNC_ALPN)
+        .await
+        .expect("connect");
+    let (mut send, mut recv) = conn.open_bi().await.expect("stream");
+    let hello = Message::Hello {
+        min_version: 1,
+        max_version: PROTOCOL_VERSION,
+        group: *a.id().as_bytes(),
+        membership_heads: a.membership_heads().expect("heads"),
+        reconcile: vec![0x61],
+    };
+    send.write_all(&hello.to_frame().expect("frame"))
+        .await
+        .expect("send");
+    let _ = send.finish();
+    let received = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        recv.read_to_end(1 << 20),
+    )
+    .await
+    .expect("answer in time")
+    .unwrap_or_default();
+    let len = u32::from_be_bytes(received[..4].try_into().expect("a frame")) as usize;
+    let answer = Message::decode(&received[4..4 + len]).expect("decodes");
+    assert!(matches!(answer, Message::Refused { .. }), "{answer:?}");
+    assert_eq!(received.len(), 4 + len, "nothing after the refusal");
+    assert!(!received.windows(6).any(|w| w == b"Secret"));
+    na.shutdown().await;
+}
