@@ -11,6 +11,7 @@
 //! one session ends that session only; a peer that misbehaves is quarantined for a while.
 
 mod frames;
+mod invite;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -29,6 +30,7 @@ use crate::repo::Repo;
 use crate::sync::{SyncError, SyncSession, SyncStats};
 
 pub use frames::FrameIoError;
+pub use invite::{Invite, JOIN_ALPN, Joined};
 
 /// The sync protocol's ALPN.
 pub const SYNC_ALPN: &[u8] = b"/groundwork/sync/1";
@@ -84,6 +86,7 @@ pub enum NodeError {
 struct Shared {
     repo: Repo,
     quarantine: Mutex<HashMap<DeviceId, Instant>>,
+    invites: Mutex<invite::Invites>,
 }
 
 impl Shared {
@@ -145,11 +148,18 @@ impl Node {
         let shared = Arc::new(Shared {
             repo,
             quarantine: Mutex::new(HashMap::new()),
+            invites: Mutex::new(invite::Invites::default()),
         });
         let router = Router::builder(endpoint)
             .accept(
                 SYNC_ALPN,
                 SyncHandler {
+                    shared: shared.clone(),
+                },
+            )
+            .accept(
+                JOIN_ALPN,
+                invite::JoinHandler {
                     shared: shared.clone(),
                 },
             )

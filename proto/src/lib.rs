@@ -9,6 +9,7 @@
 //! - [`fingerprint`]: a number people read aloud to check they see the same device.
 
 pub mod fingerprint;
+pub mod invite;
 pub mod membership;
 pub mod signed;
 pub mod sync;

@@ -148,3 +148,104 @@ async fn a_stranger_gets_no_record_bytes() {
     assert!(!received.windows(6).any(|w| w == b"Secret"));
     na.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invite_admits_one_device_once_and_a_relayed_proof_fails() {
+    use groundwork_core::proto::invite::{JoinMessage, join_proof};
+    use groundwork_core::proto::membership::DeviceId;
+    let dir = tempfile::tempdir().expect("tmp");
+    let (ra, rb, rc) = (
+        store(&dir, "a.db"),
+        store(&dir, "b.db"),
+        store(&dir, "c.db"),
+    );
+    let a = ra.create_group("Riverside Committee").expect("group");
+    a.create_contact(&NewContact::named("Dmitri Novak"))
+        .expect("c");
+    let (na, nb, nc) = (
+        Node::spawn(ra.clone(), NodeConfig::loopback())
+            .await
+            .expect("a"),
+        Node::spawn(rb.clone(), NodeConfig::loopback())
+            .await
+            .expect("b"),
+        Node::spawn(rc.clone(), NodeConfig::loopback())
+            .await
+            .expect("c"),
+    );
+    let invite = na
+        .invite(
+            &a,
+            std::time::Duration::from_secs(600),
+            Role::Member,
+            Grant::everything(),
+        )
+        .expect("invite");
+
+    // C got hold of the proof B would send (relayed), and presents it as its own: refused.
+    let b_dev = rb.device();
+    let proof = join_proof(
+        &invite.ticket.secret,
+        &invite.ticket.group,
+        &b_dev,
+        &ra.device(),
+    );
+    let endpoint = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
+        .secret_key(rc.device_key().clone())
+        .relay_mode(iroh::RelayMode::Disabled)
+        .bind_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("addr")
+        .bind()
+        .await
+        .expect("bind");
+    let conn = endpoint
+        .connect(na.dial_addr(), groundwork_core::node::JOIN_ALPN)
+        .await
+        .expect("connect");
+    let (mut send, mut recv) = conn.open_bi().await.expect("stream");
+    let req = JoinMessage::Request {
+        group: invite.ticket.group,
+        name: "thief".into(),
+        proof,
+    }
+    .to_bytes();
+    let mut frame = (req.len() as u32).to_be_bytes().to_vec();
+    frame.extend(req);
+    send.write_all(&frame).await.expect("send");
+    let answer = recv.read_to_end(1 << 20).await.expect("answer");
+    assert!(matches!(
+        JoinMessage::decode(&answer[4..]),
+        Ok(JoinMessage::Refused { .. })
+    ));
+    assert!(
+        !a.members()
+            .expect("m")
+            .is_member(&DeviceId::from_key(&rc.device_key().public()))
+    );
+    endpoint.close().await;
+
+    // B joins with the ticket: gets the group and its records; both sides show one fingerprint.
+    let (b, shown_on_b) = nb.join(&invite.text, "Rosa's phone").await.expect("join");
+    let joined = invite.joined.await.expect("joined");
+    assert_eq!(joined.fingerprint, shown_on_b);
+    assert_eq!(joined.device, b_dev);
+    assert_eq!(names(&b), vec!["Dmitri Novak"]);
+
+    // The invite is used up: a second join with the same ticket is refused.
+    let again = nc.join(&invite.text, "late").await;
+    assert!(again.is_err(), "a used invite must not work twice");
+    // An expired ticket is refused before anything is sent.
+    let short = na
+        .invite(
+            &a,
+            std::time::Duration::from_secs(1),
+            Role::Member,
+            Grant::everything(),
+        )
+        .expect("invite");
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    assert!(nc.join(&short.text, "late").await.is_err());
+    for n in [na, nb, nc] {
+        n.shutdown().await;
+    }
+}

@@ -55,3 +55,41 @@ pub(crate) async fn write(send: &mut SendStream, msg: &Message) -> Result<(), Fr
         .await
         .map_err(|e| FrameIoError::Closed(e.to_string()))
 }
+
+/// Reads one length-prefixed blob of at most `max` bytes.
+pub(crate) async fn read_blob(
+    recv: &mut RecvStream,
+    max: usize,
+    deadline: Duration,
+) -> Result<Vec<u8>, FrameIoError> {
+    let read = async {
+        let mut header = [0u8; 4];
+        recv.read_exact(&mut header)
+            .await
+            .map_err(|e| FrameIoError::Closed(e.to_string()))?;
+        let len = u32::from_be_bytes(header) as usize;
+        if len > max {
+            return Err(FrameIoError::Frame(format!(
+                "{len} bytes is over the limit of {max}"
+            )));
+        }
+        let mut body = vec![0u8; len];
+        recv.read_exact(&mut body)
+            .await
+            .map_err(|e| FrameIoError::Closed(e.to_string()))?;
+        Ok(body)
+    };
+    tokio::time::timeout(deadline, read)
+        .await
+        .map_err(|_| FrameIoError::Timeout(deadline))?
+}
+
+/// Writes one length-prefixed blob.
+pub(crate) async fn write_blob(send: &mut SendStream, body: &[u8]) -> Result<(), FrameIoError> {
+    let mut frame = Vec::with_capacity(body.len() + 4);
+    frame.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    frame.extend_from_slice(body);
+    send.write_all(&frame)
+        .await
+        .map_err(|e| FrameIoError::Closed(e.to_string()))
+}
