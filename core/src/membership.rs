@@ -194,6 +194,59 @@ impl Group {
         Ok(state.logs.get(&state.store, &self.id)?.heads())
     }
 
+    /// Remembers where a member's device was reached (for the next `sync`).
+    pub fn remember_peer(&self, device: DeviceId, addrs: &[std::net::SocketAddr]) -> Result<()> {
+        if addrs.is_empty() {
+            return Ok(());
+        }
+        let list = addrs
+            .iter()
+            .take(16)
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let state = self.repo.lock();
+        state.store.conn.execute(
+            "INSERT INTO peer_addrs (group_id, device, addrs, seen_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (group_id, device) DO UPDATE SET addrs = ?3, seen_at = ?4",
+            params![
+                self.id.as_bytes(),
+                device.0,
+                list,
+                chrono::Utc::now().timestamp_millis()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The current members' devices (not this one) with where they were last reached.
+    pub fn known_peers(&self) -> Result<Vec<(DeviceId, Vec<std::net::SocketAddr>)>> {
+        let members = self.members()?;
+        let me = self.repo.device();
+        let state = self.repo.lock();
+        let mut stmt = state.store.conn.prepare_cached(
+            "SELECT device, addrs FROM peer_addrs WHERE group_id = ?1 ORDER BY seen_at DESC",
+        )?;
+        let rows = stmt.query_map([self.id.as_bytes()], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (device, addrs) = row?;
+            let Ok(device) = <[u8; 32]>::try_from(device.as_slice()).map(DeviceId) else {
+                continue;
+            };
+            if device == me || !members.is_member(&device) {
+                continue;
+            }
+            out.push((
+                device,
+                addrs.split(',').filter_map(|a| a.parse().ok()).collect(),
+            ));
+        }
+        Ok(out)
+    }
+
     /// Whether this device's log holds every one of these operations.
     pub fn membership_knows(&self, heads: &[OpHash]) -> Result<bool> {
         let mut state = self.repo.lock();

@@ -83,8 +83,19 @@ pub enum NodeError {
     RelayUrl(String),
 }
 
+/// A finished sync session, as the node reports it.
+#[derive(Debug, Clone)]
+pub struct SessionReport {
+    pub peer: DeviceId,
+    pub group: Option<GroupId>,
+    /// This device started the session.
+    pub initiated: bool,
+    pub outcome: Result<SyncStats, String>,
+}
+
 struct Shared {
     repo: Repo,
+    sessions: tokio::sync::broadcast::Sender<SessionReport>,
     quarantine: Mutex<HashMap<DeviceId, Instant>>,
     invites: Mutex<invite::Invites>,
 }
@@ -145,15 +156,18 @@ impl Node {
             .bind()
             .await
             .map_err(|e| NodeError::Bind(e.to_string()))?;
+        let (sessions, _) = tokio::sync::broadcast::channel(64);
         let shared = Arc::new(Shared {
             repo,
+            sessions,
             quarantine: Mutex::new(HashMap::new()),
             invites: Mutex::new(invite::Invites::default()),
         });
-        let router = Router::builder(endpoint)
+        let router = Router::builder(endpoint.clone())
             .accept(
                 SYNC_ALPN,
                 SyncHandler {
+                    endpoint,
                     shared: shared.clone(),
                 },
             )
@@ -184,6 +198,32 @@ impl Node {
             addr = addr.with_ip_addr(s);
         }
         addr
+    }
+
+    /// Reports of finished sync sessions, from now on.
+    pub fn sessions(&self) -> tokio::sync::broadcast::Receiver<SessionReport> {
+        self.shared.sessions.subscribe()
+    }
+
+    /// Syncs `group` once with every member device whose address is known; returns each
+    /// peer's outcome.
+    pub async fn sync_known_peers(
+        &self,
+        group: &Group,
+    ) -> Result<Vec<(DeviceId, Result<SyncStats, NodeError>)>, NodeError> {
+        let g = group.clone();
+        let peers = blocking(move || g.known_peers()).await??;
+        let mut out = Vec::new();
+        for (device, addrs) in peers {
+            let Some(key) = device.key() else { continue };
+            let mut addr = EndpointAddr::new(key);
+            for a in addrs {
+                addr = addr.with_ip_addr(a);
+            }
+            let result = self.sync_with(group, addr).await;
+            out.push((device, result));
+        }
+        Ok(out)
     }
 
     /// Tells the endpoint the network changed (phones call this on connectivity changes).
@@ -259,6 +299,18 @@ impl Node {
         if let Err(NodeError::Sync(SyncError::Misbehaved(_))) = &result {
             self.shared.quarantine(peer_id);
         }
+        if result.is_ok() {
+            record_addrs(&self.shared, self.router.endpoint(), group, peer_id).await;
+        }
+        let _ = self.shared.sessions.send(SessionReport {
+            peer: peer_id,
+            group: Some(group.id()),
+            initiated: true,
+            outcome: result
+                .as_ref()
+                .map(Clone::clone)
+                .map_err(ToString::to_string),
+        });
         result
     }
 
@@ -273,6 +325,23 @@ impl Node {
     }
 }
 
+/// Remembers where a peer was reached, for the next sync.
+async fn record_addrs(_shared: &Shared, endpoint: &Endpoint, group: &Group, peer: DeviceId) {
+    let Some(key) = peer.key() else { return };
+    let Some(info) = endpoint.remote_info(key).await else {
+        return;
+    };
+    let addrs: Vec<SocketAddr> = info
+        .addrs()
+        .filter_map(|a| match a.addr() {
+            iroh::TransportAddr::Ip(s) => Some(*s),
+            _ => None,
+        })
+        .collect();
+    let group = group.clone();
+    let _ = blocking(move || group.remember_peer(peer, &addrs)).await;
+}
+
 /// Runs blocking store work off the async threads.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
@@ -285,6 +354,7 @@ async fn blocking<T: Send + 'static>(
 #[derive(Clone)]
 struct SyncHandler {
     shared: Arc<Shared>,
+    endpoint: Endpoint,
 }
 
 impl std::fmt::Debug for SyncHandler {
@@ -304,7 +374,16 @@ impl ProtocolHandler for SyncHandler {
         let shared = self.shared.clone();
         let task = tokio::spawn(serve(shared.clone(), conn.clone(), peer));
         match task.await {
-            Ok(Ok(())) => {}
+            Ok(Ok(None)) => {}
+            Ok(Ok(Some((group, stats)))) => {
+                record_addrs(&shared, &self.endpoint, &group, peer).await;
+                let _ = shared.sessions.send(SessionReport {
+                    peer,
+                    group: Some(group.id()),
+                    initiated: false,
+                    outcome: Ok(stats),
+                });
+            }
             Ok(Err(
                 NodeError::Sync(SyncError::Misbehaved(why))
                 | NodeError::Io(FrameIoError::Frame(why)),
@@ -324,7 +403,11 @@ impl ProtocolHandler for SyncHandler {
 }
 
 /// Serves one incoming sync session.
-async fn serve(shared: Arc<Shared>, conn: Connection, peer: DeviceId) -> Result<(), NodeError> {
+async fn serve(
+    shared: Arc<Shared>,
+    conn: Connection,
+    peer: DeviceId,
+) -> Result<Option<(Group, SyncStats)>, NodeError> {
     let (mut send, mut recv) = conn
         .accept_bi()
         .await
@@ -345,7 +428,7 @@ async fn serve(shared: Arc<Shared>, conn: Connection, peer: DeviceId) -> Result<
             };
             frames::write(&mut send, &refusal).await?;
             let _ = send.finish();
-            return Ok(());
+            return Ok(None);
         }
     };
     let mut session = SyncSession::respond(&group, peer);
@@ -376,14 +459,14 @@ async fn serve(shared: Arc<Shared>, conn: Connection, peer: DeviceId) -> Result<
                 frames::write(&mut send, &Message::Refused { reason, message }).await?;
                 let _ = send.finish();
                 let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
-                return Ok(());
+                return Ok(None);
             }
             Err(e) => return Err(e.into()),
         }
         if session.is_done() {
             let _ = send.finish();
             let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
-            return Ok(());
+            return Ok(Some((group, session.stats().clone())));
         }
     }
 }

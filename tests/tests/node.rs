@@ -231,6 +231,22 @@ async fn an_invite_admits_one_device_once_and_a_relayed_proof_fails() {
     assert_eq!(joined.device, b_dev);
     assert_eq!(names(&b), vec!["Dmitri Novak"]);
 
+    // Both now know where the other is: a plain "sync" finds the peer.
+    assert_eq!(b.known_peers().expect("peers")[0].0, ra.device());
+    a.create_contact(&NewContact::named("Ewa Kowalska"))
+        .expect("c");
+    let outcomes = nb.sync_known_peers(&b).await.expect("sync");
+    assert_eq!(outcomes.len(), 1);
+    assert!(outcomes[0].1.is_ok());
+    assert_eq!(names(&b), vec!["Dmitri Novak", "Ewa Kowalska"]);
+    assert!(
+        a.known_peers()
+            .expect("peers")
+            .iter()
+            .any(|(d, _)| *d == b_dev),
+        "the inviter learned the joiner's address"
+    );
+
     // The invite is used up: a second join with the same ticket is refused.
     let again = nc.join(&invite.text, "late").await;
     assert!(again.is_err(), "a used invite must not work twice");

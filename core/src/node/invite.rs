@@ -175,6 +175,8 @@ impl Node {
         if group.id().as_bytes() != &ticket.group {
             return Err(Error::Permission("the inviter handed over another group".into()).into());
         }
+        let (g, inviter, addrs) = (group.clone(), ticket.inviter, ticket.addrs.clone());
+        blocking(move || g.remember_peer(inviter, &addrs)).await??;
         self.sync_with(&group, addr).await?;
         Ok((group, fingerprint(&self.shared.repo.device_key().public())))
     }

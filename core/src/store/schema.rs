@@ -105,6 +105,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     -- Where an erased record was, so its tombstone is only shown to devices that could see it.
     ALTER TABLE tombstones ADD COLUMN scope_unit BLOB;
     ALTER TABLE tombstones ADD COLUMN scope_contact BLOB;
+    -- Where other members' devices were last reached (a local address book; no directory).
+    CREATE TABLE peer_addrs (
+        group_id BLOB NOT NULL, device BLOB NOT NULL, addrs TEXT NOT NULL, seen_at INTEGER NOT NULL,
+        PRIMARY KEY (group_id, device)
+    ) WITHOUT ROWID;
     -- The units a plan is about (for grants).
     CREATE TABLE plan_units (
         group_id BLOB NOT NULL, plan_id BLOB NOT NULL, unit_id BLOB NOT NULL,
