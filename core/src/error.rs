@@ -72,6 +72,9 @@ pub enum StoreError {
     /// The file opened but its content is damaged.
     #[error("the store is damaged: {0}")]
     Corrupt(String),
+    /// Another process (another `groundwork` command, or the app) has this store open.
+    #[error("the store is in use by another process")]
+    InUse,
     /// The key has the wrong length.
     #[error("a store key is 32 bytes, got {0}")]
     BadKeyLength(usize),

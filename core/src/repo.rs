@@ -48,6 +48,8 @@ pub(crate) struct RepoInner {
     pub(crate) actor: ActorId,
     device_key: iroh_base::SecretKey,
     compaction: Mutex<Option<mpsc::Sender<(GroupId, DocId)>>>,
+    /// Held while the store is open: one process at a time (each keeps its own document cache).
+    lock_file: Mutex<Option<std::fs::File>>,
 }
 
 pub(crate) struct State {
@@ -101,13 +103,27 @@ impl DocCache {
 impl Repo {
     /// Opens the encrypted store at `path`, creating it if absent.
     pub fn open(path: impl AsRef<Path>, key: &StoreKey) -> Result<Self, StoreError> {
-        Self::from_store(Store::open(Location::File(path.as_ref()), Some(key))?)
+        let lock = lock_store(path.as_ref())?;
+        let repo = Self::from_store(Store::open(Location::File(path.as_ref()), Some(key))?)?;
+        *repo
+            .inner
+            .lock_file
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(lock);
+        Ok(repo)
     }
 
     /// An unencrypted store file. Only for tests that search the raw file for erased data.
     #[cfg(any(test, feature = "test-utils"))]
     pub fn open_unencrypted_for_tests(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        Self::from_store(Store::open(Location::File(path.as_ref()), None)?)
+        let lock = lock_store(path.as_ref())?;
+        let repo = Self::from_store(Store::open(Location::File(path.as_ref()), None)?)?;
+        *repo
+            .inner
+            .lock_file
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(lock);
+        Ok(repo)
     }
 
     /// A store in memory, gone when dropped. For tests.
@@ -143,6 +159,7 @@ impl Repo {
             actor,
             device_key,
             compaction: Mutex::new(None),
+            lock_file: Mutex::new(None),
         });
         let (tx, rx) = mpsc::channel();
         let weak = Arc::downgrade(&inner);
@@ -380,6 +397,33 @@ impl Repo {
     /// The kind of a stored document, or `None`.
     pub(crate) fn kind_of(&self, group: &GroupId, doc: &DocId) -> Result<Option<DocKind>> {
         Ok(self.lock().store.doc_kind(group, doc)?)
+    }
+}
+
+/// Takes the store's lock file (`<store>.lock`), or says the store is in use.
+fn lock_store(path: &Path) -> Result<std::fs::File, StoreError> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path)?;
+    // A store just closed in this process may still be finishing a background compaction:
+    // give it a moment before calling the store busy.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => return Err(StoreError::InUse),
+            Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
+        }
     }
 }
 
