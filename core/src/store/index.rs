@@ -1,7 +1,7 @@
 //! Keeps the query index in step with the documents. Each function replaces every index row
 //! derived from one document, inside the writer's transaction.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::Writer;
 use crate::doc::DocKind;
@@ -49,82 +49,193 @@ fn link(w: &Writer<'_>, to: &[u8], from: &DocId, kind: DocKind) -> Result<(), St
     Ok(())
 }
 
+/// Replaces the rows `select` returns for one contact with `wanted`, touching only the rows that
+/// differ: every page an edit dirties is encrypted and written at commit, so an edit that adds a
+/// tag should write the tag's row and nothing else.
+fn sync_rows<T: Ord + Clone>(
+    w: &Writer<'_>,
+    select: &str,
+    read: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    wanted: std::collections::BTreeSet<T>,
+    id: &[u8],
+    mut delete: impl FnMut(&T) -> Result<(), StoreError>,
+    mut insert: impl FnMut(&T) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut stmt = w.tx.prepare_cached(select)?;
+    let current: std::collections::BTreeSet<T> = stmt
+        .query_map(params![w.group.as_bytes(), id], |r| read(r))?
+        .collect::<Result<_, _>>()?;
+    for gone in current.difference(&wanted) {
+        delete(gone)?;
+    }
+    for new in wanted.difference(&current) {
+        insert(new)?;
+    }
+    Ok(())
+}
+
 pub(crate) fn contact(w: &Writer<'_>, c: &Contact) -> Result<(), StoreError> {
     let doc = DocId::from(c.id);
-    // Links *to* this contact come from other documents: keep them; replace the rest.
     let g = w.group.as_bytes();
     let id = c.id.as_bytes();
-    for sql in [
-        "DELETE FROM contact_tags WHERE group_id = ?1 AND contact_id = ?2",
-        "DELETE FROM contact_organizers WHERE group_id = ?1 AND contact_id = ?2",
-        "DELETE FROM contact_keys WHERE group_id = ?1 AND contact_id = ?2",
-        "DELETE FROM conversations_idx WHERE group_id = ?1 AND contact_id = ?2",
-        "DELETE FROM links_idx WHERE group_id = ?1 AND from_doc = ?2",
-    ] {
-        w.tx.prepare_cached(sql)?.execute(params![g, id])?;
-    }
-    w.tx.prepare_cached(
-        "INSERT INTO contacts_idx (group_id, contact_id, name, name_key, unit, assessment, last_conversation_at, do_not_contact)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (group_id, contact_id) DO UPDATE SET name = ?3, name_key = ?4, unit = ?5, assessment = ?6,
-           last_conversation_at = ?7, do_not_contact = ?8",
-    )?
-    .execute(params![
-        g,
-        id,
-        c.name,
+    let unit = c.unit.map(|u| u.as_bytes().to_vec());
+    let row = (
+        c.name.clone(),
         name_key(&c.name),
-        c.unit.map(|u| u.as_bytes().to_vec()),
+        unit.clone(),
         c.assessment,
         c.last_conversation_at.map(|t| t.timestamp_millis()),
         c.do_not_contact,
-    ])?;
-    for tag in &c.tags {
-        w.tx.prepare_cached(
-            "INSERT OR IGNORE INTO contact_tags (group_id, tag, contact_id) VALUES (?1, ?2, ?3)",
+    );
+    let current = w
+        .tx
+        .prepare_cached(
+            "SELECT name, name_key, unit, assessment, last_conversation_at, do_not_contact FROM contacts_idx
+             WHERE group_id = ?1 AND contact_id = ?2",
         )?
-        .execute(params![g, tag, id])?;
-    }
-    for o in &c.organizers {
+        .query_row(params![g, id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .optional()?;
+    if current.as_ref() != Some(&row) {
         w.tx.prepare_cached(
-            "INSERT OR IGNORE INTO contact_organizers (group_id, organizer, contact_id) VALUES (?1, ?2, ?3)",
+            "INSERT INTO contacts_idx (group_id, contact_id, name, name_key, unit, assessment, last_conversation_at, do_not_contact)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (group_id, contact_id) DO UPDATE SET name = ?3, name_key = ?4, unit = ?5, assessment = ?6,
+               last_conversation_at = ?7, do_not_contact = ?8",
         )?
-        .execute(params![g, o, id])?;
+        .execute(params![g, id, row.0, row.1, row.2, row.3, row.4, row.5])?;
     }
+    sync_rows(
+        w,
+        "SELECT tag FROM contact_tags WHERE group_id = ?1 AND contact_id = ?2",
+        |r| r.get::<_, String>(0),
+        c.tags.clone(),
+        id,
+        |t| {
+            w.tx.prepare_cached(
+                "DELETE FROM contact_tags WHERE group_id = ?1 AND tag = ?2 AND contact_id = ?3",
+            )?
+            .execute(params![g, t, id])?;
+            Ok(())
+        },
+        |t| {
+            w.tx.prepare_cached("INSERT OR IGNORE INTO contact_tags (group_id, tag, contact_id) VALUES (?1, ?2, ?3)")?
+                .execute(params![g, t, id])?;
+            Ok(())
+        },
+    )?;
+    sync_rows(
+        w,
+        "SELECT organizer FROM contact_organizers WHERE group_id = ?1 AND contact_id = ?2",
+        |r| r.get::<_, String>(0),
+        c.organizers.clone(),
+        id,
+        |o| {
+            w.tx.prepare_cached("DELETE FROM contact_organizers WHERE group_id = ?1 AND organizer = ?2 AND contact_id = ?3")?
+                .execute(params![g, o, id])?;
+            Ok(())
+        },
+        |o| {
+            w.tx.prepare_cached(
+                "INSERT OR IGNORE INTO contact_organizers (group_id, organizer, contact_id) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![g, o, id])?;
+            Ok(())
+        },
+    )?;
     let keys = c
         .phones
         .iter()
-        .map(|p| ("phone", phone_key(&p.value)))
+        .map(|p| ("phone".to_owned(), phone_key(&p.value)))
         .chain(
             c.emails
                 .iter()
-                .map(|e| ("email", e.value.trim().to_lowercase())),
-        );
-    for (kind, key) in keys {
-        w.tx.prepare_cached(
-            "INSERT OR IGNORE INTO contact_keys (group_id, key_kind, key, contact_id) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![g, kind, key, id])?;
-    }
-    for conv in &c.conversations {
-        w.tx.prepare_cached(
-            "INSERT OR REPLACE INTO conversations_idx (group_id, conversation_id, contact_id, organizer, at, unit, assessment, revision)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?
-        .execute(params![
-            g,
-            conv.id.as_bytes(),
-            id,
-            conv.organizer,
-            conv.at.timestamp_millis(),
-            c.unit.map(|u| u.as_bytes().to_vec()),
-            conv.assessment,
-            conv.revision,
-        ])?;
-    }
-    for r in &c.relationships {
-        link(w, r.other.as_bytes(), &doc, DocKind::Contact)?;
-    }
+                .map(|e| ("email".to_owned(), e.value.trim().to_lowercase())),
+        )
+        .collect();
+    sync_rows(
+        w,
+        "SELECT key_kind, key FROM contact_keys WHERE group_id = ?1 AND contact_id = ?2",
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        keys,
+        id,
+        |(kind, key)| {
+            w.tx.prepare_cached("DELETE FROM contact_keys WHERE group_id = ?1 AND key_kind = ?2 AND key = ?3 AND contact_id = ?4")?
+                .execute(params![g, kind, key, id])?;
+            Ok(())
+        },
+        |(kind, key)| {
+            w.tx.prepare_cached(
+                "INSERT OR IGNORE INTO contact_keys (group_id, key_kind, key, contact_id) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![g, kind, key, id])?;
+            Ok(())
+        },
+    )?;
+    let conversations = c
+        .conversations
+        .iter()
+        .map(|conv| {
+            (
+                conv.id.as_bytes().to_vec(),
+                conv.organizer.clone(),
+                conv.at.timestamp_millis(),
+                unit.clone(),
+                conv.assessment,
+                i64::from(conv.revision),
+            )
+        })
+        .collect();
+    sync_rows(
+        w,
+        "SELECT conversation_id, organizer, at, unit, assessment, revision FROM conversations_idx WHERE group_id = ?1 AND contact_id = ?2",
+        |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        },
+        conversations,
+        id,
+        |(cid, ..)| {
+            w.tx.prepare_cached(
+                "DELETE FROM conversations_idx WHERE group_id = ?1 AND conversation_id = ?2",
+            )?
+            .execute(params![g, cid])?;
+            Ok(())
+        },
+        |(cid, organizer, at, unit, assessment, revision)| {
+            w.tx.prepare_cached(
+                "INSERT OR REPLACE INTO conversations_idx (group_id, conversation_id, contact_id, organizer, at, unit, assessment, revision)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![g, cid, id, organizer, at, unit, assessment, revision])?;
+            Ok(())
+        },
+    )?;
+    let links = c
+        .relationships
+        .iter()
+        .map(|r| r.other.as_bytes().to_vec())
+        .collect();
+    sync_rows(
+        w,
+        "SELECT to_contact FROM links_idx WHERE group_id = ?1 AND from_doc = ?2",
+        |r| r.get::<_, Vec<u8>>(0),
+        links,
+        id,
+        |to| {
+            w.tx.prepare_cached(
+                "DELETE FROM links_idx WHERE group_id = ?1 AND to_contact = ?2 AND from_doc = ?3",
+            )?
+            .execute(params![g, to, id])?;
+            Ok(())
+        },
+        |to| link(w, to, &doc, DocKind::Contact),
+    )?;
     Ok(())
 }
 
