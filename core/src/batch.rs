@@ -600,6 +600,14 @@ impl<'a> Batch<'a> {
                 reason: reason.into(),
             })
         };
+        // Only plain change chunks: Automerge inflates compressed chunks without a cap (a small
+        // message can become hundreds of MB), and whole documents have no place here.
+        if let Some(bad) = changes.iter().find(|c| !is_plain_change_chunk(&c.change)) {
+            let kind = bad.change.get(8).copied().unwrap_or(0xff);
+            return Err(damaged(&format!(
+                "not an uncompressed change chunk (chunk type {kind})"
+            )));
+        }
         let decoded = catch_unwind(|| {
             changes
                 .iter()
@@ -921,6 +929,13 @@ impl<'a> Batch<'a> {
             self.state.cache.put((self.group, id), t.doc);
         }
     }
+}
+
+/// Automerge's chunk header: 4 magic bytes, a 4-byte checksum, then the chunk type (1 = a
+/// change; 0 = a document and 2 = a compressed change are refused from peers).
+fn is_plain_change_chunk(bytes: &[u8]) -> bool {
+    const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+    bytes.len() > 9 && bytes[..4] == MAGIC && bytes[8] == 1
 }
 
 fn check_root_id(doc: &AutoCommit, id: DocId) -> Result<()> {

@@ -598,6 +598,24 @@ fn hostile_change_bytes_get_errors_not_panics() {
         g.import_signed_changes(id, &[signed(vec![0u8; crate::MAX_CHANGE_BYTES + 1])])
             .is_err()
     );
+    // A compressed change chunk (Automerge would inflate it without a cap) and a whole document
+    // are refused before Automerge sees them, even when properly signed.
+    let mut doc = raw_copy(&repo, &g, id);
+    doc.put(automerge::ROOT, "notes_plain", "x".repeat(2_000))
+        .expect("put");
+    doc.commit();
+    let mut good = sign_all(&repo, &mut doc);
+    let last = good.len() - 1;
+    let mut compressed = good[last].clone();
+    compressed.change[8] = 2;
+    let r = g.import_signed_changes(id, &[compressed]);
+    assert!(
+        matches!(&r, Err(Error::Document(crate::DocumentError::Damaged { reason, .. })) if reason.contains("chunk type 2")),
+        "{r:?}"
+    );
+    let whole = SignedChange::sign(doc.save(), &[0; 32], repo.device_key());
+    assert!(g.import_signed_changes(id, &[whole]).is_err());
+    good.truncate(0);
     // A valid change with a bad signature is refused.
     let mut doc = raw_copy(&repo, &g, id);
     doc.put(automerge::ROOT, "name", "Mallory").expect("put");
