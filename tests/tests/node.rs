@@ -265,3 +265,62 @@ async fn an_invite_admits_one_device_once_and_a_relayed_proof_fails() {
         n.shutdown().await;
     }
 }
+
+/// A peer that sends an oversized or garbage frame ends its own session (and is quarantined);
+/// the node keeps serving honest members.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_frames_end_the_session_not_the_node() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (ra, rb) = (store(&dir, "a.db"), store(&dir, "b.db"));
+    let a = ra.create_group("Local 12").expect("group");
+    a.create_contact(&NewContact::named("Kofi Mensah"))
+        .expect("c");
+    a.add_device(rb.device(), "b", Role::Member, Grant::everything())
+        .expect("admit");
+    let b = rb
+        .join_group(&a.membership_ops().expect("ops"))
+        .expect("join");
+    let na = Node::spawn(ra.clone(), NodeConfig::loopback())
+        .await
+        .expect("a");
+    let nb = Node::spawn(rb.clone(), NodeConfig::loopback())
+        .await
+        .expect("b");
+
+    for frame in [
+        vec![0xff, 0xff, 0xff, 0xff],                   // announces 4 GB
+        vec![0, 0, 0, 5, 0xde, 0xad, 0xbe, 0xef, 0x00], // garbage body
+        b"GET / HTTP/1.1\r\n\r\n".to_vec(),
+    ] {
+        let attacker = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
+            .relay_mode(iroh::RelayMode::Disabled)
+            .bind_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .expect("addr")
+            .bind()
+            .await
+            .expect("bind");
+        let conn = attacker
+            .connect(na.dial_addr(), SYNC_ALPN)
+            .await
+            .expect("connect");
+        let (mut send, mut recv) = conn.open_bi().await.expect("stream");
+        let _ = send.write_all(&frame).await;
+        let _ = send.finish();
+        let got = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            recv.read_to_end(1 << 20),
+        )
+        .await
+        .expect("in time");
+        assert!(
+            got.map(|bytes| bytes.is_empty()).unwrap_or(true),
+            "no answer to garbage"
+        );
+        attacker.close().await;
+    }
+    // The honest member still syncs.
+    nb.sync_with(&b, na.dial_addr()).await.expect("honest sync");
+    assert_eq!(names(&b), vec!["Kofi Mensah"]);
+    na.shutdown().await;
+    nb.shutdown().await;
+}
