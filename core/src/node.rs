@@ -12,6 +12,7 @@
 
 mod frames;
 mod invite;
+mod live;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -31,6 +32,7 @@ use crate::sync::{SyncError, SyncSession, SyncStats};
 
 pub use frames::FrameIoError;
 pub use invite::{Invite, JOIN_ALPN, Joined};
+pub use live::LiveLink;
 
 /// The sync protocol's ALPN.
 pub const SYNC_ALPN: &[u8] = b"/groundwork/sync/1";
@@ -237,6 +239,29 @@ impl Node {
         group: &Group,
         peer: EndpointAddr,
     ) -> Result<SyncStats, NodeError> {
+        self.sync_inner(group, peer, false)
+            .await
+            .map(|(stats, _)| stats)
+    }
+
+    /// Syncs with the member at `peer`, then keeps the connection open: from then on each side's
+    /// edits reach the other as they are made, until the returned link is dropped or stopped.
+    pub async fn go_live(
+        &self,
+        group: &Group,
+        peer: EndpointAddr,
+    ) -> Result<(SyncStats, LiveLink), NodeError> {
+        let (stats, link) = self.sync_inner(group, peer, true).await?;
+        let link = link.ok_or_else(|| NodeError::Connect("the live link did not start".into()))?;
+        Ok((stats, link))
+    }
+
+    async fn sync_inner(
+        &self,
+        group: &Group,
+        peer: EndpointAddr,
+        live: bool,
+    ) -> Result<(SyncStats, Option<LiveLink>), NodeError> {
         let peer_id = DeviceId(*peer.id.as_bytes());
         let (mut session, hello) = {
             let group = group.clone();
@@ -286,6 +311,18 @@ impl Node {
             Ok(session.stats().clone())
         }
         .await;
+        if live && result.is_ok() {
+            // Read the responder's Done, then ask it to stay: both sides now push edits as made.
+            let (done, _) = frames::read(&mut recv, FRAME_DEADLINE).await?;
+            if done != Message::Done {
+                return Err(SyncError::Misbehaved("expected Done".into()).into());
+            }
+            frames::write(&mut send, &Message::Live { docs: vec![] }).await?;
+            record_addrs(&self.shared, self.router.endpoint(), group, peer_id).await;
+            let stats = result?;
+            let link = live::spawn(group.clone(), peer_id, conn, send, recv);
+            return Ok((stats, Some(link)));
+        }
         let _ = send.finish();
         // The responder answers our Done and ends its side: once it has, it has read everything
         // we sent, and the connection can go.
@@ -311,7 +348,7 @@ impl Node {
                 .map(Clone::clone)
                 .map_err(ToString::to_string),
         });
-        result
+        result.map(|stats| (stats, None))
     }
 
     /// Stops serving and closes the endpoint. Safe to call twice.
@@ -464,6 +501,20 @@ async fn serve(
             Err(e) => return Err(e.into()),
         }
         if session.is_done() {
+            // The initiator either ends its side (a one-off sync) or asks to stay live.
+            if let Ok((Message::Live { .. }, _)) =
+                frames::read(&mut recv, Duration::from_secs(5)).await
+            {
+                let stats = session.stats().clone();
+                let _ = shared.sessions.send(SessionReport {
+                    peer,
+                    group: Some(group.id()),
+                    initiated: false,
+                    outcome: Ok(stats.clone()),
+                });
+                live::run(group.clone(), peer, send, recv).await;
+                return Ok(None);
+            }
             let _ = send.finish();
             let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
             return Ok(Some((group, session.stats().clone())));

@@ -13,3 +13,18 @@ pub use session::{SyncError, SyncRole, SyncSession, SyncStats};
 
 #[cfg(test)]
 mod tests;
+
+/// The documents (and erasures) both this device and `peer` may see, by document id.
+pub(crate) fn visible_to(
+    group: &crate::group::Group,
+    peer: &groundwork_proto::membership::DeviceId,
+) -> crate::error::Result<std::collections::BTreeMap<[u8; 16], bool>> {
+    let members = group.members()?;
+    let grant = members.grant(peer).unwrap_or_default();
+    let admin = members.is_admin(peer);
+    let items = group.with_store(|store, g| {
+        let vis = items::Visibility::of(store, g, &grant, admin)?;
+        items::items(store, g, &vis)
+    })?;
+    Ok(items.into_iter().map(|i| (i.doc, i.erased)).collect())
+}

@@ -324,3 +324,63 @@ async fn hostile_frames_end_the_session_not_the_node() {
     na.shutdown().await;
     nb.shutdown().await;
 }
+
+/// While two members are connected, an edit reaches the other within a fraction of a second and
+/// its subscriptions fire.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_edits_arrive_while_connected() {
+    use groundwork_core::events::{Filter, Notification, Origin};
+    let dir = tempfile::tempdir().expect("tmp");
+    let (ra, rb) = (store(&dir, "a.db"), store(&dir, "b.db"));
+    let a = ra.create_group("Local 12").expect("group");
+    let ana = a.create_contact(&NewContact::named("Ana Ruiz")).expect("c");
+    a.add_device(rb.device(), "b", Role::Member, Grant::everything())
+        .expect("admit");
+    let b = rb
+        .join_group(&a.membership_ops().expect("ops"))
+        .expect("join");
+    let na = Node::spawn(ra.clone(), NodeConfig::loopback())
+        .await
+        .expect("a");
+    let nb = Node::spawn(rb.clone(), NodeConfig::loopback())
+        .await
+        .expect("b");
+    let (_, link) = nb.go_live(&b, na.dial_addr()).await.expect("live");
+    assert_eq!(names(&b), vec!["Ana Ruiz"]);
+
+    let mut on_b = b.subscribe(Filter::Record(ana.id.into()));
+    let started = std::time::Instant::now();
+    a.update_contact(
+        ana.id,
+        &Update::new(vec![ContactEdit::AddTag("leader".into())]),
+    )
+    .expect("edit on a");
+    let event = tokio::time::timeout(std::time::Duration::from_secs(5), on_b.next())
+        .await
+        .expect("arrives")
+        .expect("open");
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(event, Notification::Changed(ref e) if e.origin == Origin::Remote),
+        "{event:?}"
+    );
+    assert!(b.contact(ana.id).expect("c").tags.contains("leader"));
+    assert!(
+        elapsed < std::time::Duration::from_secs(2),
+        "took {elapsed:?}"
+    );
+
+    // And the other way, including a new record.
+    let mut on_a = a.subscribe(Filter::Group);
+    b.create_contact(&NewContact::named("Bo Chen"))
+        .expect("b adds");
+    tokio::time::timeout(std::time::Duration::from_secs(5), on_a.next())
+        .await
+        .expect("arrives")
+        .expect("open");
+    assert_eq!(names(&a), vec!["Ana Ruiz", "Bo Chen"]);
+    assert!(link.is_open());
+    drop(link);
+    na.shutdown().await;
+    nb.shutdown().await;
+}
