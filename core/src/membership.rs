@@ -276,21 +276,75 @@ impl Group {
     /// Adds membership operations received from a peer. Returns how many were new.
     pub fn apply_membership_ops(&self, ops: &[Vec<u8>]) -> Result<usize> {
         let ops = decode_all(ops)?;
+        let me = self.repo.device();
+        let grant_changed;
+        let new_len;
+        {
+            let mut state = self.repo.lock();
+            let state = &mut *state;
+            let log = state.logs.get(&state.store, &self.id)?;
+            let mut next = log.clone();
+            let new: Vec<VerifiedOp> = ops
+                .into_iter()
+                .filter(|o| !next.contains(&o.hash()))
+                .collect();
+            if new.is_empty() {
+                return Ok(0);
+            }
+            next.insert_all(new.clone())
+                .map_err(|e| ValidationError::bad_format("membership", e.to_string()))?;
+            store_ops(&state.store.conn, &self.id, &new)?;
+            grant_changed = log.state().grant(&me) != next.state().grant(&me)
+                || log.state().is_admin(&me) != next.state().is_admin(&me);
+            *log = next;
+            new_len = new.len();
+        }
+        if grant_changed {
+            self.drop_records_outside_grant()?;
+        }
+        Ok(new_len)
+    }
+
+    /// Removes from this device the records its grant no longer covers (not an erasure: they
+    /// stay with the members who may see them, and return if the grant grows again).
+    pub fn drop_records_outside_grant(&self) -> Result<usize> {
+        let me = self.repo.device();
+        let visible = crate::sync::visible_to(self, &me)?;
         let mut state = self.repo.lock();
         let state = &mut *state;
-        let log = state.logs.get(&state.store, &self.id)?;
-        let mut next = log.clone();
-        let new: Vec<VerifiedOp> = ops
-            .into_iter()
-            .filter(|o| !next.contains(&o.hash()))
-            .collect();
-        if new.is_empty() {
+        let mut outside = Vec::new();
+        {
+            let mut stmt = state
+                .store
+                .conn
+                .prepare("SELECT doc_id, kind FROM docs WHERE group_id = ?1")?;
+            let rows = stmt.query_map([self.id.as_bytes()], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))
+            })?;
+            for row in rows {
+                let (doc, kind) = row?;
+                let Ok(arr) = <[u8; 16]>::try_from(doc.as_slice()) else {
+                    continue;
+                };
+                if !visible.contains_key(&arr) {
+                    if let Some(kind) = crate::doc::DocKind::from_code(kind) {
+                        outside.push((crate::ids::DocId::from_slice(&doc)?, kind));
+                    }
+                }
+            }
+        }
+        if outside.is_empty() {
             return Ok(0);
         }
-        next.insert_all(new.clone())
-            .map_err(|e| ValidationError::bad_format("membership", e.to_string()))?;
-        store_ops(&state.store.conn, &self.id, &new)?;
-        *log = next;
-        Ok(new.len())
+        let tx = state.store.conn.transaction()?;
+        let w = crate::store::Writer { tx, group: self.id };
+        for (doc, kind) in &outside {
+            w.purge_doc(doc, *kind)?;
+        }
+        w.tx.commit()?;
+        for (doc, _) in &outside {
+            state.cache.evict(&(self.id, *doc));
+        }
+        Ok(outside.len())
     }
 }

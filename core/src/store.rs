@@ -372,6 +372,20 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Removes a document this device may no longer hold (its grant shrank): its bytes and
+    /// index rows go, with no tombstone, so it can return if the grant grows again.
+    pub(crate) fn purge_doc(&self, doc: &DocId, kind: DocKind) -> Result<(), StoreError> {
+        let [g, d] = self.key(doc);
+        for sql in [
+            "DELETE FROM doc_changes WHERE group_id = ?1 AND doc_id = ?2",
+            "DELETE FROM change_sigs WHERE group_id = ?1 AND doc_id = ?2",
+            "DELETE FROM docs WHERE group_id = ?1 AND doc_id = ?2",
+        ] {
+            self.tx.execute(sql, params![g, d])?;
+        }
+        index::remove(self, doc, kind)
+    }
+
     /// Stores the signature of a change.
     pub(crate) fn put_signature(
         &self,

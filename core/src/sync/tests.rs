@@ -264,3 +264,65 @@ fn a_limited_grant_never_sees_other_units_and_erasures_travel() {
     assert!(matches!(b.contact(mine.id), Err(Error::Erased { .. })));
     assert!(names(&b).is_empty());
 }
+
+#[test]
+fn when_a_grant_shrinks_the_records_outside_it_leave_the_device() {
+    let (_ra, a) = group_with(0);
+    let tree = a
+        .create_terrain(&NewTerrainTree {
+            name: "Plant".into(),
+            kind: TreeKind::Workplace,
+        })
+        .expect("tree");
+    let (u1, u2) = (UnitId::random(), UnitId::random());
+    a.update_terrain(
+        tree.id,
+        &Update::new(vec![
+            TerrainEdit::AddUnit {
+                id: u1,
+                name: "Dept A".into(),
+                parent: None,
+                level: "department".into(),
+            },
+            TerrainEdit::AddUnit {
+                id: u2,
+                name: "Dept B".into(),
+                parent: None,
+                level: "department".into(),
+            },
+        ]),
+    )
+    .expect("units");
+    a.create_contact(&NewContact {
+        name: "In A".into(),
+        unit: Some(u1),
+        ..Default::default()
+    })
+    .expect("c");
+    let other = a
+        .create_contact(&NewContact {
+            name: "In B".into(),
+            unit: Some(u2),
+            ..Default::default()
+        })
+        .expect("c");
+    let both = Grant {
+        units: [*u1.as_bytes(), *u2.as_bytes()].into_iter().collect(),
+        ..Grant::default()
+    };
+    let (_rb, b) = admit(&a, Role::Member, both);
+    run(&b, &a).expect("sync");
+    assert_eq!(names(&b), vec!["In A", "In B"]);
+    let only_a = Grant {
+        units: [*u1.as_bytes()].into_iter().collect(),
+        ..Grant::default()
+    };
+    a.set_grant(b.repo.device(), only_a).expect("shrink");
+    run(&b, &a).expect("sync");
+    assert_eq!(names(&b), vec!["In A"]);
+    assert!(b.version_of(other.id.into()).expect("v").is_none());
+    assert!(
+        !b.is_erased(other.id.into()).expect("no tombstone"),
+        "dropped, not erased"
+    );
+}
