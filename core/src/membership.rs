@@ -326,10 +326,11 @@ impl Group {
                 let Ok(arr) = <[u8; 16]>::try_from(doc.as_slice()) else {
                     continue;
                 };
-                if !visible.contains_key(&arr) {
-                    if let Some(kind) = crate::doc::DocKind::from_code(kind) {
-                        outside.push((crate::ids::DocId::from_slice(&doc)?, kind));
-                    }
+                if let (false, Some(kind)) = (
+                    visible.contains_key(&arr),
+                    crate::doc::DocKind::from_code(kind),
+                ) {
+                    outside.push((crate::ids::DocId::from_slice(&doc)?, kind));
                 }
             }
         }
