@@ -282,31 +282,7 @@ impl Node {
             while !session.is_done() {
                 let (msg, n) = frames::read(&mut recv, FRAME_DEADLINE).await?;
                 session.received_bytes(n);
-                let (s, replies) = blocking(move || {
-                    let r = session.handle(msg);
-                    (session, r)
-                })
-                .await?;
-                session = s;
-                match replies {
-                    Ok(replies) => {
-                        for m in &replies {
-                            frames::write(&mut send, m).await?;
-                        }
-                    }
-                    Err(SyncError::RefusedPeer { reason, message }) => {
-                        let _ = frames::write(
-                            &mut send,
-                            &Message::Refused {
-                                reason,
-                                message: message.clone(),
-                            },
-                        )
-                        .await;
-                        return Err(NodeError::Sync(SyncError::RefusedPeer { reason, message }));
-                    }
-                    Err(e) => return Err(e.into()),
-                }
+                session = step(session, msg, &mut send).await?;
             }
             Ok(session.stats().clone())
         }
@@ -359,6 +335,41 @@ impl Node {
     /// The repo this node serves.
     pub fn repo(&self) -> &Repo {
         &self.shared.repo
+    }
+}
+
+/// Feeds one message to the session (off the async threads) and sends its replies. When this side
+/// refuses the peer, the refusal is sent and returned as the error.
+async fn step(
+    session: SyncSession,
+    msg: Message,
+    send: &mut iroh::endpoint::SendStream,
+) -> Result<SyncSession, NodeError> {
+    let mut session = session;
+    let (session, replies) = blocking(move || {
+        let r = session.handle(msg);
+        (session, r)
+    })
+    .await?;
+    match replies {
+        Ok(replies) => {
+            for m in &replies {
+                frames::write(send, m).await?;
+            }
+            Ok(session)
+        }
+        Err(SyncError::RefusedPeer { reason, message }) => {
+            let _ = frames::write(
+                send,
+                &Message::Refused {
+                    reason,
+                    message: message.clone(),
+                },
+            )
+            .await;
+            Err(NodeError::Sync(SyncError::RefusedPeer { reason, message }))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -480,26 +491,15 @@ async fn serve(
                 m
             }
         };
-        let (s, replies) = blocking(move || {
-            let r = session.handle(msg);
-            (session, r)
-        })
-        .await?;
-        session = s;
-        match replies {
-            Ok(replies) => {
-                for m in &replies {
-                    frames::write(&mut send, m).await?;
-                }
-            }
-            Err(SyncError::RefusedPeer { reason, message }) => {
-                frames::write(&mut send, &Message::Refused { reason, message }).await?;
+        session = match step(session, msg, &mut send).await {
+            Ok(session) => session,
+            Err(NodeError::Sync(SyncError::RefusedPeer { .. })) => {
                 let _ = send.finish();
                 let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
                 return Ok(None);
             }
-            Err(e) => return Err(e.into()),
-        }
+            Err(e) => return Err(e),
+        };
         if session.is_done() {
             // The initiator either ends its side (a one-off sync) or asks to stay live.
             if let Ok((Message::Live { .. }, _)) =
