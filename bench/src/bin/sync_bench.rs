@@ -1,0 +1,409 @@
+//! Groundwork's sync benchmark, over loopback, on the sample workload; each side of the cold
+//! sync runs in a child process of its own so its peak RSS is its own.
+//!
+//! - P1 cold sync: a new member receives every document; time, ratio to the local load time of
+//!   the same data (measured in this run), peak RSS of the receiving process.
+//! - P2 reconnect after 10 documents changed: round trips after the QUIC handshake, bytes, and the
+//!   changed Automerge bytes; then nothing changed: round trips and bytes.
+//! - P5 live edit propagation: p50 / p95 from a committed edit to the peer's subscription firing.
+//!
+//! ```text
+//! cargo run --release -p groundwork-bench --bin groundwork-sync-bench
+//! cargo run --release -p groundwork-bench --bin groundwork-sync-bench -- --scale 5
+//! cargo run -p groundwork-bench --bin groundwork-sync-bench -- --quick
+//! ```
+
+use std::error::Error;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use groundwork_core::events::{Filter, Notification};
+use groundwork_core::model::{ContactEdit, NewContact, Update};
+use groundwork_core::node::{Node, NodeConfig};
+use groundwork_core::proto::membership::{Grant, Role};
+use groundwork_core::query::ContactQuery;
+use groundwork_core::sample::{self, Workload};
+use groundwork_core::{Group, Repo, StoreKey};
+use serde_json::{Value, json};
+
+type BoxResult<T> = Result<T, Box<dyn Error>>;
+
+const BASE_DATE_SECS: i64 = 1_772_323_200;
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("groundwork-sync-bench: error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn arg_value(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn run() -> BoxResult<()> {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("child-serve") => return child_serve(&args[2..]),
+        Some("child-cold") => return child_cold(&args[2..]),
+        Some("child-load") => return child_load(&args[2..]),
+        _ => {}
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let scale: f64 = match arg_value(&args, "--scale") {
+        Some(s) => s.parse()?,
+        None if quick => 0.02,
+        None => 1.0,
+    };
+    let dir = tempfile::tempdir()?;
+    let (a_path, b_path) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    let (ka, kb) = (StoreKey::random(), StoreKey::random());
+    println!(
+        "Groundwork sync benchmark ({} build, {} CPUs, loopback)",
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+    let base = chrono::DateTime::from_timestamp(BASE_DATE_SECS, 0).ok_or("date")?;
+    let workload = Workload::meeting_size(base).scaled(scale);
+    let (a_id, _group_id) = {
+        let a = Repo::open(&a_path, &ka)?;
+        let b = Repo::open(&b_path, &kb)?;
+        let g = a.create_group("Riverside Workers Committee")?;
+        let t = Instant::now();
+        let made = sample::generate(&g, &workload, |_, _| {})?;
+        println!(
+            "  workload: {} documents ({} contacts, {} conversations) generated in {:.1} s",
+            made.documents,
+            made.contacts.len(),
+            made.conversations,
+            t.elapsed().as_secs_f64()
+        );
+        g.add_device(b.device(), "new member", Role::Member, Grant::everything())?;
+        b.join_group(&g.membership_ops()?)?;
+        (a.device(), g.id())
+    };
+    let exe = std::env::current_exe()?;
+    // Local load time of the same data, in a child process.
+    let load = run_child(
+        &exe,
+        &[
+            "child-load",
+            &a_path.display().to_string(),
+            &hex::encode(ka.as_bytes()),
+        ],
+    )?;
+    // The serving side.
+    let mut serve = Command::new(&exe)
+        .args([
+            "child-serve",
+            &a_path.display().to_string(),
+            &hex::encode(ka.as_bytes()),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut line = String::new();
+    BufReader::new(serve.stdout.take().ok_or("no stdout")?).read_line(&mut line)?;
+    let port = line
+        .trim()
+        .strip_prefix("ready ")
+        .ok_or("the server did not start")?
+        .to_owned();
+    let cold = run_child(
+        &exe,
+        &[
+            "child-cold",
+            &b_path.display().to_string(),
+            &hex::encode(kb.as_bytes()),
+            &a_id.to_string(),
+            &format!("127.0.0.1:{port}"),
+        ],
+    );
+    drop(serve.stdin.take());
+    let _ = serve.wait();
+    let cold = cold?;
+    let live = live_propagation(dir.path(), if quick { 20 } else { 200 })?;
+
+    let load_ms = load["wall_ms"].as_f64().unwrap_or(f64::NAN);
+    let cold_ms = cold["cold_ms"].as_f64().unwrap_or(f64::NAN);
+    let ratio = cold_ms / load_ms;
+    let rows = vec![
+        (
+            "P1 local load time",
+            format!("{load_ms:.0} ms ({} documents)", load["documents"]),
+            "—".to_owned(),
+            "info",
+        ),
+        (
+            "P1 cold sync",
+            format!(
+                "{cold_ms:.0} ms ({} documents received)",
+                cold["cold"]["docs_received"]
+            ),
+            "—".to_owned(),
+            "info",
+        ),
+        (
+            "P1 cold / local load",
+            format!("{ratio:.2}×"),
+            "≤ 2×".to_owned(),
+            if ratio <= 2.0 { "ok" } else { "MISS" },
+        ),
+        (
+            "P1 receiver peak RSS",
+            format!("{:.1} MB", cold["rss_mb"].as_f64().unwrap_or(f64::NAN)),
+            "≤ 128 MB".to_owned(),
+            if cold["rss_mb"].as_f64().unwrap_or(1e9) <= 128.0 {
+                "ok"
+            } else {
+                "MISS"
+            },
+        ),
+        (
+            "P2 10 changed: round trips",
+            cold["changed"]["round_trips"].to_string(),
+            "≤ 3".to_owned(),
+            if cold["changed"]["round_trips"].as_u64().unwrap_or(99) <= 3 {
+                "ok"
+            } else {
+                "MISS"
+            },
+        ),
+        (
+            "P2 10 changed: bytes",
+            format!(
+                "{} (changes {} B)",
+                bytes(&cold["changed"]),
+                cold["changed_change_bytes"]
+            ),
+            "≤ recon + 1.5× changes".to_owned(),
+            "info",
+        ),
+        (
+            "P2 nothing changed: round trips",
+            cold["unchanged"]["round_trips"].to_string(),
+            "1".to_owned(),
+            if cold["unchanged"]["round_trips"].as_u64() == Some(1) {
+                "ok"
+            } else {
+                "MISS"
+            },
+        ),
+        (
+            "P2 nothing changed: bytes",
+            bytes(&cold["unchanged"]).to_string(),
+            "< 1 KB".to_owned(),
+            if bytes(&cold["unchanged"]) < 1024 {
+                "ok"
+            } else {
+                "MISS"
+            },
+        ),
+        (
+            "P5 live propagation p50",
+            format!("{:.1} ms", live["p50_ms"].as_f64().unwrap_or(f64::NAN)),
+            "—".to_owned(),
+            "info",
+        ),
+        (
+            "P5 live propagation p95",
+            format!("{:.1} ms", live["p95_ms"].as_f64().unwrap_or(f64::NAN)),
+            "≤ 100 ms".to_owned(),
+            if live["p95_ms"].as_f64().unwrap_or(1e9) <= 100.0 {
+                "ok"
+            } else {
+                "MISS"
+            },
+        ),
+    ];
+    println!();
+    println!("  {:<34} {:<40} {:<22} status", "metric", "value", "goal");
+    for (m, v, g, st) in &rows {
+        println!("  {m:<34} {v:<40} {g:<22} {st}");
+    }
+    println!(
+        "SYNC_BENCH_JSON {}",
+        json!({"scale": scale, "load": load, "cold": cold, "live": live})
+    );
+    Ok(())
+}
+
+fn bytes(stats: &Value) -> u64 {
+    stats["bytes_sent"].as_u64().unwrap_or(0) + stats["bytes_received"].as_u64().unwrap_or(0)
+}
+
+fn run_child(exe: &Path, args: &[&str]) -> BoxResult<Value> {
+    let out = Command::new(exe)
+        .args(args)
+        .stderr(Stdio::inherit())
+        .output()?;
+    if !out.status.success() {
+        return Err(format!("child {} failed", args[0]).into());
+    }
+    let text = String::from_utf8(out.stdout)?;
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .ok_or("no result from child")?;
+    Ok(serde_json::from_str(line)?)
+}
+
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+fn open(args: &[String]) -> BoxResult<(Repo, Group)> {
+    let key = StoreKey::from_bytes(&hex::decode(args.get(1).ok_or("key")?)?)?;
+    let repo = Repo::open(args.first().ok_or("path")?, &key)?;
+    let (id, _) = *repo.groups()?.first().ok_or("no group")?;
+    let group = repo.group(id)?;
+    Ok((repo, group))
+}
+
+fn child_load(args: &[String]) -> BoxResult<()> {
+    let t = Instant::now();
+    let (_repo, g) = open(args)?;
+    let mut n = 0;
+    for d in g.document_versions()? {
+        use groundwork_core::events::RecordKind;
+        match d.kind {
+            RecordKind::Contact => drop(g.contact(d.id.into())?),
+            RecordKind::FollowUp => drop(g.follow_up(d.id.into())?),
+            RecordKind::Plan => drop(g.plan(d.id.into())?),
+            RecordKind::Terrain => drop(g.terrain(d.id.into())?),
+            RecordKind::Settings => drop(g.settings()?),
+        }
+        n += 1;
+    }
+    println!(
+        "{}",
+        json!({"wall_ms": t.elapsed().as_secs_f64() * 1e3, "documents": n, "rss_mb": peak_rss_mb()})
+    );
+    Ok(())
+}
+
+fn child_serve(args: &[String]) -> BoxResult<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let (repo, _g) = open(args)?;
+        let node = Node::spawn(repo, NodeConfig::loopback()).await?;
+        let port = node
+            .bound_sockets()
+            .first()
+            .map(|s| s.port())
+            .ok_or("no socket")?;
+        println!("ready {port}");
+        std::io::stdout().flush()?;
+        // Serve until the parent closes our stdin.
+        tokio::task::spawn_blocking(|| {
+            let mut s = String::new();
+            let _ = std::io::stdin().read_line(&mut s);
+        })
+        .await?;
+        node.shutdown().await;
+        Ok(())
+    })
+}
+
+fn stats_json(s: &groundwork_core::sync::SyncStats) -> Value {
+    json!({"round_trips": s.round_trips, "bytes_sent": s.bytes_sent, "bytes_received": s.bytes_received, "differing": s.differing, "docs_received": s.docs_received, "docs_sent": s.docs_sent, "changes_received": s.changes_received, "changes_sent": s.changes_sent})
+}
+
+fn child_cold(args: &[String]) -> BoxResult<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let (repo, g) = open(args)?;
+        let peer_key: iroh::PublicKey = hex::decode(args.get(2).ok_or("peer")?)?
+            .as_slice()
+            .try_into()
+            .map_err(|_| "peer key")
+            .and_then(|b: [u8; 32]| iroh::PublicKey::from_bytes(&b).map_err(|_| "peer key"))?;
+        let addr = iroh::EndpointAddr::new(peer_key).with_ip_addr(args.get(3).ok_or("addr")?.parse()?);
+        let node = Node::spawn(repo.clone(), NodeConfig::loopback()).await?;
+        let t = Instant::now();
+        let cold = node.sync_with(&g, addr.clone()).await?;
+        let cold_ms = t.elapsed().as_secs_f64() * 1e3;
+        let rss = peak_rss_mb();
+        // Ten documents change here; the next sync carries them.
+        let ids: Vec<_> = g.contacts(&ContactQuery { limit: Some(10), ..Default::default() })?.into_iter().map(|c| c.id).collect();
+        let mut change_bytes = 0;
+        for id in &ids {
+            let before = g.export_signed_changes((*id).into())?.len();
+            g.update_contact(*id, &Update::new(vec![ContactEdit::AddTag("met at the meeting".into())]))?;
+            let all = g.export_signed_changes((*id).into())?;
+            change_bytes += all[before..].iter().map(|c| c.change.len()).sum::<usize>();
+        }
+        let changed = node.sync_with(&g, addr.clone()).await?;
+        let unchanged = node.sync_with(&g, addr).await?;
+        node.shutdown().await;
+        println!("{}", json!({"cold_ms": cold_ms, "rss_mb": rss, "cold": stats_json(&cold), "changed": stats_json(&changed), "changed_change_bytes": change_bytes, "unchanged": stats_json(&unchanged)}));
+        Ok(())
+    })
+}
+
+/// Edits on one device reaching another over a live link: milliseconds from the committed edit
+/// to the receiver's subscription event.
+fn live_propagation(dir: &Path, edits: usize) -> BoxResult<Value> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let ra = Repo::open(dir.join("live-a.db"), &StoreKey::random())?;
+        let rb = Repo::open(dir.join("live-b.db"), &StoreKey::random())?;
+        let a = ra.create_group("Live")?;
+        let c = a.create_contact(&NewContact::named("Live contact"))?;
+        a.add_device(rb.device(), "b", Role::Member, Grant::everything())?;
+        let b = rb.join_group(&a.membership_ops()?)?;
+        let na = Node::spawn(ra.clone(), NodeConfig::loopback()).await?;
+        let nb = Node::spawn(rb.clone(), NodeConfig::loopback()).await?;
+        let (_, link) = nb.go_live(&b, na.dial_addr()).await?;
+        let mut sub = b.subscribe(Filter::Record(c.id.into()));
+        let mut samples = Vec::with_capacity(edits);
+        for i in 0..edits {
+            let t = Instant::now();
+            a.update_contact(
+                c.id,
+                &Update::new(vec![ContactEdit::AddTag(format!("t{i}"))]),
+            )?;
+            loop {
+                match tokio::time::timeout(Duration::from_secs(5), sub.next()).await? {
+                    Some(Notification::Changed(_)) | Some(Notification::Missed) => break,
+                    None => return Err("subscription closed".into()),
+                }
+            }
+            samples.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        drop(link);
+        na.shutdown().await;
+        nb.shutdown().await;
+        samples.sort_by(f64::total_cmp);
+        let pct = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
+        Ok(json!({"edits": edits, "p50_ms": pct(0.5), "p95_ms": pct(0.95)}))
+    })
+}
