@@ -1,5 +1,6 @@
 //! The command line, as clap sees it. Doc comments here are the `--help` text.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -63,6 +64,165 @@ pub(crate) enum Command {
     Followups(FollowupsArgs),
     /// List the groups on this device, or create one
     Groups(GroupsArgs),
+    /// Create a group, invite a device in person, join with an invite, manage members
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// Serve this device's groups to peers until Ctrl-C (or --for SECONDS)
+    #[command(long_about = SERVE_ABOUT)]
+    Serve(ServeArgs),
+    /// Sync the group with its members' devices (every known peer, or those given)
+    Sync(SyncArgs),
+    /// This device, its groups, what the store holds and the peers it knows
+    Status,
+}
+
+const SERVE_ABOUT: &str = "\
+Serve this device's groups to peers until Ctrl-C (or --for SECONDS).
+
+While it runs, members' devices can sync with this one (`groundwork sync` there). Peers reach
+this device at the address it had in an invite ticket, or the one they saw in a previous sync:
+keep a fixed port with --listen (e.g. --listen 0.0.0.0:7878) so that address stays valid.
+Discovery on the local network (meeting mode, mDNS) does not exist yet.
+
+Only one groundwork command can use the store at a time: stop `serve` before running others.";
+
+const INVITE_ABOUT: &str = "\
+Invite a device in person: shows a QR code and a ticket, waits until a device joins.
+
+The other device runs `groundwork group join TICKET`. Both screens then show the same
+fingerprint: compare them before trusting the new device. The command ends once the new device
+has received the group's records. The invite works once, and only while this command runs.
+
+With --json, two lines of JSON: {\"ticket\", \"expires_at\", \"group\"} at once, and a summary
+once the device has joined. The invite expiring with nobody joining is an error (exit 1).";
+
+/// Where this device listens on the network.
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct NetArgs {
+    /// Listen on this IP address and UDP port (e.g. 0.0.0.0:7878, to keep a fixed port)
+    /// [default: every local interface, a free port]
+    #[arg(long, value_name = "IP:PORT", conflicts_with = "loopback")]
+    pub(crate) listen: Option<SocketAddr>,
+    /// Listen on 127.0.0.1 only, a free port (for peers on this computer)
+    #[arg(long)]
+    pub(crate) loopback: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum GroupCommand {
+    /// Create a new group on this device (it becomes its first admin)
+    Create(GroupCreateArgs),
+    /// Invite a device in person: shows a QR code and a ticket, waits until a device joins
+    #[command(long_about = INVITE_ABOUT)]
+    Invite(InviteArgs),
+    /// Join a group with an invite ticket (creates the store first on a new computer)
+    Join(JoinArgs),
+    /// List the group's member devices, their roles and what they may see
+    Members,
+    /// Change what a member device may see (and its role)
+    Grant(GrantArgs),
+    /// Remove a device from the group: it gets nothing new from members who know
+    Remove(RemoveArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct GroupCreateArgs {
+    /// The group's name
+    #[arg(value_name = "NAME")]
+    pub(crate) name: String,
+}
+
+/// A member's role.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RoleArg {
+    /// Reads and writes the records its grant covers
+    Member,
+    /// Also adds, changes and removes devices; sees everything
+    Admin,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct InviteArgs {
+    /// How long the invite stays valid, in minutes (at most 10)
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub(crate) minutes: u32,
+    /// The role of the device that joins
+    #[arg(long, value_enum, default_value_t = RoleArg::Member)]
+    pub(crate) role: RoleArg,
+    /// Let the device see this terrain unit and the units below it (id or name); repeatable
+    /// [default: everything]
+    #[arg(long = "unit", value_name = "UNIT")]
+    pub(crate) units: Vec<String>,
+    /// Let the device see this contact (id or name); repeatable [default: everything]
+    #[arg(long = "contact", value_name = "CONTACT")]
+    pub(crate) contacts: Vec<String>,
+    #[command(flatten)]
+    pub(crate) net: NetArgs,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct JoinArgs {
+    /// The ticket `groundwork group invite` shows (gwinvite1…), or - to read it from stdin
+    #[arg(value_name = "TICKET")]
+    pub(crate) ticket: String,
+    /// This device's name, as the group's members will see it [default: the host name]
+    #[arg(long, value_name = "NAME")]
+    pub(crate) name: Option<String>,
+    #[command(flatten)]
+    pub(crate) net: NetArgs,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct GrantArgs {
+    /// The device: its id, the first characters of it (at least 4), or its name
+    #[arg(value_name = "DEVICE")]
+    pub(crate) device: String,
+    /// It may see this terrain unit and the units below it (id or name); repeatable
+    #[arg(long = "unit", value_name = "UNIT")]
+    pub(crate) units: Vec<String>,
+    /// It may see this contact (id or name); repeatable
+    #[arg(long = "contact", value_name = "CONTACT")]
+    pub(crate) contacts: Vec<String>,
+    /// It may see every record
+    #[arg(long, conflicts_with_all = ["units", "contacts"])]
+    pub(crate) everything: bool,
+    /// Also make it an admin or a plain member
+    #[arg(long, value_enum)]
+    pub(crate) role: Option<RoleArg>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct RemoveArgs {
+    /// The device: its id, the first characters of it (at least 4), or its name
+    #[arg(value_name = "DEVICE")]
+    pub(crate) device: String,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    pub(crate) net: NetArgs,
+    /// Stop after this many seconds [default: run until Ctrl-C]
+    #[arg(long = "for", value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) for_secs: Option<u64>,
+}
+
+/// A peer typed as `DEVICE@IP:PORT[,IP:PORT…]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PeerArg {
+    /// A device id, its start, or a member's name.
+    pub(crate) device: String,
+    pub(crate) addrs: Vec<SocketAddr>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SyncArgs {
+    /// Sync with this member device at this address (DEVICE is its id, the start of it, or its
+    /// name); repeatable [default: every member device whose address is known]
+    #[arg(long = "peer", value_name = "DEVICE@IP:PORT", value_parser = parse_peer)]
+    pub(crate) peers: Vec<PeerArg>,
+    #[command(flatten)]
+    pub(crate) net: NetArgs,
 }
 
 #[derive(Args, Debug)]
@@ -334,6 +494,28 @@ pub(crate) struct GroupsArgs {
     pub(crate) create: Option<String>,
 }
 
+fn parse_peer(s: &str) -> Result<PeerArg, String> {
+    let (device, addrs) = s
+        .split_once('@')
+        .ok_or_else(|| "write DEVICE@IP:PORT (e.g. 3f2a…@192.168.1.20:7878)".to_owned())?;
+    let device = device.trim();
+    if device.is_empty() {
+        return Err("the device is missing before @".into());
+    }
+    let addrs = addrs
+        .split(',')
+        .map(|a| {
+            a.trim()
+                .parse::<SocketAddr>()
+                .map_err(|_| format!("`{}` is not an IP:PORT address", a.trim()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(PeerArg {
+        device: device.to_owned(),
+        addrs,
+    })
+}
+
 fn parse_scale(s: &str) -> Result<f64, String> {
     let f: f64 = s
         .trim()
@@ -417,6 +599,12 @@ mod tests {
             "Spanish"
         );
         assert!(parse_scale("0").is_err());
+        let p = parse_peer("abcd@127.0.0.1:7878,10.0.0.2:7878").expect("parses");
+        assert_eq!(p.device, "abcd");
+        assert_eq!(p.addrs.len(), 2);
+        assert!(parse_peer("abcd").is_err());
+        assert!(parse_peer("@127.0.0.1:1").is_err());
+        assert!(parse_peer("abcd@nowhere").is_err());
         assert!(parse_scale("NaN").is_err());
     }
 }

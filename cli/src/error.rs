@@ -1,5 +1,6 @@
 //! The CLI's error: a message for a person, an optional hint they can act on, and an exit code.
 
+use groundwork_core::node::NodeError;
 use groundwork_core::{Error as CoreError, StoreError};
 
 /// What went wrong, as the user sees it.
@@ -81,6 +82,10 @@ impl From<StoreError> for CliError {
             }
             StoreError::Corrupt(_) => CliError::failure(e.to_string())
                 .hint("restore the store from a backup or another device"),
+            StoreError::InUse => CliError::user("the store is in use by another process").hint(
+                "another groundwork command is using this store; stop `groundwork serve` first \
+                 (or wait for the other command to finish)",
+            ),
             StoreError::Io(_) => CliError::failure(e.to_string())
                 .hint("check that the store's folder exists and is writable"),
             other => CliError::failure(other.to_string()),
@@ -99,8 +104,35 @@ impl From<CoreError> for CliError {
                 .hint("an erased record cannot be read or brought back"),
             CoreError::NoSuchGroup(id) => CliError::user(format!("no group with id {id}"))
                 .hint("`groundwork groups` lists the groups on this device"),
+            CoreError::Permission(_) => CliError::user(e.to_string())
+                .hint("only an admin of the group can do this; ask one of its admins"),
             CoreError::Store(s) => s.into(),
             other => CliError::failure(other.to_string()),
+        }
+    }
+}
+
+/// The hint for a peer that could not be reached.
+const UNREACHABLE_HINT: &str = "check that the other device runs `groundwork serve` (or \
+    `groundwork group invite`), that both are on the same network, and that no firewall blocks \
+    UDP between them";
+
+impl From<NodeError> for CliError {
+    fn from(e: NodeError) -> Self {
+        match e {
+            NodeError::Core(c) => c.into(),
+            NodeError::Bind(_) => CliError::user(e.to_string()).hint(
+                "is another program (or `groundwork serve`) using that address? choose another \
+                 with --listen IP:PORT, or leave --listen out to pick a free port",
+            ),
+            NodeError::Connect(_) => CliError::user(e.to_string()).hint(UNREACHABLE_HINT),
+            NodeError::RelayUrl(_) => {
+                CliError::user(e.to_string()).hint("give the group's relay as an iroh-relay URL")
+            }
+            other => CliError::user(other.to_string()).hint(
+                "the session with the peer failed; run the command again, and check that both \
+                 devices are members of the group",
+            ),
         }
     }
 }

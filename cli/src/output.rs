@@ -11,11 +11,26 @@ use crate::error::{CliError, Result};
 pub(crate) struct Report {
     pub(crate) human: String,
     pub(crate) json: Value,
+    /// The JSON goes out as one line (for commands that print JSON lines as they go).
+    pub(crate) json_line: bool,
 }
 
 impl Report {
     pub(crate) fn new(human: String, json: Value) -> Self {
-        Self { human, json }
+        Self {
+            human,
+            json,
+            json_line: false,
+        }
+    }
+
+    /// A report whose JSON is one line, after lines printed earlier with [`json_line`].
+    pub(crate) fn line(human: String, json: Value) -> Self {
+        Self {
+            human,
+            json,
+            json_line: true,
+        }
     }
 }
 
@@ -34,8 +49,12 @@ pub(crate) use outln;
 /// Writes the report to stdout. A closed pipe (`groundwork … | head`) is not an error.
 pub(crate) fn emit(report: &Report, json: bool) -> Result<()> {
     let mut text = if json {
-        serde_json::to_string_pretty(&report.json)
-            .map_err(|e| CliError::failure(format!("cannot write JSON: {e}")))?
+        if report.json_line {
+            serde_json::to_string(&report.json)
+        } else {
+            serde_json::to_string_pretty(&report.json)
+        }
+        .map_err(|e| CliError::failure(format!("cannot write JSON: {e}")))?
     } else {
         report.human.clone()
     };
@@ -47,6 +66,31 @@ pub(crate) fn emit(report: &Report, json: bool) -> Result<()> {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(()),
     }
+}
+
+/// Writes text to stdout at once (for commands that report as they go), flushing it.
+pub(crate) fn print_now(text: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    let mut text = text.to_owned();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+/// Writes one JSON value as one line on stdout at once (JSON Lines), flushing it.
+pub(crate) fn json_line(v: &Value) -> Result<()> {
+    let text = serde_json::to_string(v)
+        .map_err(|e| CliError::failure(format!("cannot write JSON: {e}")))?;
+    print_now(&text)
+}
+
+/// Whether stdout is a terminal (for QR codes and other things only a person reads).
+pub(crate) fn stdout_is_terminal() -> bool {
+    io::stdout().is_terminal()
 }
 
 /// A line on stderr for the person at the terminal (notes, warnings, progress).

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use groundwork_core::ids::{ContactId, GroupId, UnitId};
 use groundwork_core::model::AssessmentScale;
 use groundwork_core::model::validate::name_key;
+use groundwork_core::proto::membership::{DeviceId, MembershipState};
 use groundwork_core::query::{AssessmentFilter, ContactQuery, ContactSummary, UnitSummary};
 use groundwork_core::{Group, Repo};
 
@@ -18,8 +19,10 @@ const LIST_AT_MOST: usize = 20;
 pub(crate) fn group(repo: &Repo, selector: Option<&str>) -> Result<(Group, String)> {
     let groups = repo.groups()?;
     if groups.is_empty() {
-        return Err(CliError::user("this store has no group yet")
-            .hint("create one with `groundwork groups --create NAME`, or try `groundwork demo`"));
+        return Err(CliError::user("this store has no group yet").hint(
+            "create one with `groundwork group create NAME`, join one with \
+                 `groundwork group join TICKET`, or try `groundwork demo`",
+        ));
     }
     let listing = || {
         groups
@@ -162,6 +165,104 @@ fn contacts_with_id_prefix(group: &Group, prefix: &str) -> Result<Vec<ContactSum
     }
 }
 
+/// How a member device reads in lists: its name, or a placeholder for an unnamed one (the
+/// group's creator has none).
+pub(crate) fn device_name(name: &str) -> &str {
+    if name.trim().is_empty() {
+        "(unnamed)"
+    } else {
+        name
+    }
+}
+
+/// A member device from its full hex id, a unique start of it (at least 4 characters), or its
+/// name (exact, else the start of it; case-insensitive).
+pub(crate) fn device(members: &MembershipState, query: &str) -> Result<DeviceId> {
+    let q = query.trim();
+    if q.is_empty() {
+        return Err(CliError::user("no device given").hint("give a device's id or name"));
+    }
+    let listing = || {
+        members
+            .members
+            .values()
+            .map(|m| format!("  {}  {}", m.device, device_name(&m.name)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let lower = q.to_lowercase();
+    let is_hex = lower.chars().all(|c| c.is_ascii_hexdigit());
+    if is_hex && lower.len() == 64 {
+        let mut bytes = [0u8; 32];
+        if hex::decode_to_slice(&lower, &mut bytes).is_ok() {
+            let id = DeviceId(bytes);
+            if members.is_member(&id) {
+                return Ok(id);
+            }
+            let why = if members.removed.contains(&id) {
+                "was removed from this group"
+            } else {
+                "is not a member of this group"
+            };
+            return Err(CliError::user(format!("device {id} {why}"))
+                .hint("`groundwork group members` lists the group's devices"));
+        }
+    }
+    let mut candidates: Vec<DeviceId> = Vec::new();
+    if is_hex && lower.len() >= 4 {
+        candidates.extend(
+            members
+                .members
+                .keys()
+                .filter(|d| d.to_string().starts_with(&lower)),
+        );
+    }
+    let wanted = name_key(q);
+    let exact: Vec<DeviceId> = members
+        .members
+        .values()
+        .filter(|m| !m.name.trim().is_empty() && name_key(&m.name) == wanted)
+        .map(|m| m.device)
+        .collect();
+    if exact.is_empty() {
+        for m in members.members.values() {
+            if !m.name.trim().is_empty()
+                && name_key(&m.name).starts_with(&wanted)
+                && !candidates.contains(&m.device)
+            {
+                candidates.push(m.device);
+            }
+        }
+    } else {
+        for d in exact {
+            if !candidates.contains(&d) {
+                candidates.push(d);
+            }
+        }
+    }
+    match candidates.as_slice() {
+        [only] => Ok(*only),
+        [] => Err(CliError::user(format!(
+            "no member device matches \"{q}\"; the group's devices:\n{}",
+            listing()
+        ))
+        .hint("give a device's id (at least its first 4 characters) or its name")),
+        several => Err(CliError::user(format!(
+            "\"{q}\" matches {} devices:\n{}",
+            several.len(),
+            several
+                .iter()
+                .map(|d| format!(
+                    "  {d}  {}",
+                    device_name(members.members.get(d).map_or("", |m| m.name.as_str()))
+                ))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ))
+        .hint("give more characters of the device's id")),
+    }
+}
+
 /// A terrain unit from its id or name (exact, else the start of it; case-insensitive).
 pub(crate) fn unit(units: &[UnitSummary], query: &str) -> Result<UnitId> {
     let q = query.trim();
@@ -286,5 +387,54 @@ pub(crate) fn assessment_label(scale: &AssessmentScale, value: Option<i64>) -> S
             .label(v)
             .map(str::to_owned)
             .unwrap_or_else(|| format!("{v} (not on the scale)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use groundwork_core::proto::membership::{Grant, Member, OpHash, Role};
+
+    fn state() -> MembershipState {
+        let mut s = MembershipState::default();
+        for (byte, name) in [(0xab, ""), (0xac, "laptop-b"), (0x12, "Rosa's phone")] {
+            let device = DeviceId([byte; 32]);
+            s.members.insert(
+                device,
+                Member {
+                    device,
+                    name: name.into(),
+                    role: Role::Member,
+                    grant: Grant::everything(),
+                    added_in: OpHash([0; 32]),
+                },
+            );
+        }
+        s.removed.insert(DeviceId([0x99; 32]));
+        s
+    }
+
+    #[test]
+    fn devices_by_id_prefix_or_name() {
+        let s = state();
+        let full = DeviceId([0xab; 32]).to_string();
+        assert_eq!(device(&s, &full).expect("full id"), DeviceId([0xab; 32]));
+        assert_eq!(device(&s, "abab").expect("prefix"), DeviceId([0xab; 32]));
+        assert_eq!(device(&s, "ACAC").expect("prefix"), DeviceId([0xac; 32]));
+        assert_eq!(device(&s, "laptop-b").expect("name"), DeviceId([0xac; 32]));
+        assert_eq!(
+            device(&s, "rosa").expect("name start"),
+            DeviceId([0x12; 32])
+        );
+        // Too short to be an id prefix, and fitting no name.
+        assert!(device(&s, "ab").is_err());
+        // A prefix of two ids.
+        let e = device(&s, "a").expect_err("ambiguous or unknown");
+        assert!(e.message.contains("no member device"), "{}", e.message);
+        let removed = DeviceId([0x99; 32]).to_string();
+        let e = device(&s, &removed).expect_err("removed");
+        assert!(e.message.contains("was removed"), "{}", e.message);
+        assert!(device(&s, "").is_err());
+        assert_eq!(device_name(""), "(unnamed)");
     }
 }

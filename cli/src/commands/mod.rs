@@ -3,8 +3,14 @@
 mod contact;
 mod demo;
 mod followups;
+mod group;
 mod groups;
 mod init;
+mod invite;
+mod net;
+mod serve;
+mod status;
+mod sync;
 mod talk;
 mod view;
 
@@ -12,7 +18,7 @@ use std::path::PathBuf;
 
 use groundwork_core::{Group, Repo};
 
-use crate::args::{Cli, Command, ContactCommand};
+use crate::args::{Cli, Command, ContactCommand, GroupCommand};
 use crate::error::{CliError, Result};
 use crate::output::Report;
 use crate::{resolve, store_open};
@@ -42,6 +48,7 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => default_store_path()?,
     };
+    let json = cli.json;
     let ctx = Ctx {
         store,
         group: cli.group,
@@ -56,6 +63,15 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
         Command::Talk(a) => talk::run(&ctx, &a),
         Command::Followups(a) => followups::run(&ctx, &a),
         Command::Groups(a) => groups::run(&ctx, &a),
+        Command::Group(GroupCommand::Create(a)) => group::create(&ctx, &a),
+        Command::Group(GroupCommand::Invite(a)) => invite::invite(&ctx, &a, json),
+        Command::Group(GroupCommand::Join(a)) => invite::join(&ctx, &a),
+        Command::Group(GroupCommand::Members) => group::members(&ctx),
+        Command::Group(GroupCommand::Grant(a)) => group::grant(&ctx, &a),
+        Command::Group(GroupCommand::Remove(a)) => group::remove(&ctx, &a),
+        Command::Serve(a) => serve::run(&ctx, &a, json),
+        Command::Sync(a) => sync::run(&ctx, &a),
+        Command::Status => status::run(&ctx),
     }
 }
 
