@@ -567,6 +567,8 @@ fn raw_inserts(
     let key: [u8; 32] = rng.random();
     let conn = rusqlite::Connection::open(path)?;
     conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", to_hex(&key)))?;
+    // The same page authentication as the store, so the comparison is like for like.
+    conn.execute_batch("PRAGMA cipher_hmac_algorithm = HMAC_SHA256;")?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;

@@ -838,10 +838,16 @@ impl<'a> Batch<'a> {
             };
             for (id, t) in self.touched.iter_mut().filter(|(_, t)| t.dirty) {
                 let heads = t.doc.get_heads();
+                let new_changes = t.doc.get_changes(t.start.as_deref().unwrap_or(&[]));
                 match &t.start {
                     None => w.insert_doc(id, t.kind, &t.doc.save(), &heads)?,
-                    Some(start) => {
-                        let bytes = t.doc.save_after(start);
+                    Some(_) => {
+                        // The increment is the new changes' chunks, back to back (what
+                        // `save_after` would write, without walking the history again).
+                        let bytes: Vec<u8> = new_changes
+                            .iter()
+                            .flat_map(|c| c.raw_bytes().iter().copied())
+                            .collect();
                         if bytes.is_empty() {
                             continue;
                         }
@@ -850,7 +856,6 @@ impl<'a> Batch<'a> {
                         }
                     }
                 }
-                let new_changes = t.doc.get_changes(t.start.as_deref().unwrap_or(&[]));
                 for change in &new_changes {
                     let hash = change.hash();
                     let signature = match self.incoming_sigs.get(&hash) {
