@@ -125,14 +125,23 @@ pub struct Node {
 }
 
 fn transport_config() -> QuicTransportConfig {
-    // iroh's defaults allow ~125 MB in flight per connection; a phone sets its own bounds.
+    // iroh's defaults allow ~125 MB in flight per connection; a phone sets its own bounds. The
+    // stream window also stays under what the QUIC stack can hold as separate unread pieces
+    // (1,024 fragments of ~1.2 KB): a larger window made it drop the connection ("too many gaps
+    // in stream buffer") while the receiver was busy storing a large sync.
     QuicTransportConfig::builder()
         .max_concurrent_bidi_streams(VarInt::from_u32(4))
         .max_concurrent_uni_streams(VarInt::from_u32(0))
-        .stream_receive_window(VarInt::from_u32(4 << 20))
-        .receive_window(VarInt::from_u32(8 << 20))
-        .send_window(8 << 20)
-        .keep_alive_interval(Duration::from_secs(5))
+        .stream_receive_window(VarInt::from_u32(1 << 20))
+        .receive_window(VarInt::from_u32(2 << 20))
+        .send_window(2 << 20)
+        .keep_alive_interval(Duration::from_secs(2))
+        .default_path_keep_alive_interval(Duration::from_secs(2))
+        .max_idle_timeout(Some(
+            Duration::from_secs(60)
+                .try_into()
+                .unwrap_or(iroh::endpoint::IdleTimeout::from(VarInt::from_u32(60_000))),
+        ))
         .build()
 }
 

@@ -302,6 +302,13 @@ fn child_load(args: &[String]) -> BoxResult<()> {
 }
 
 fn child_serve(args: &[String]) -> BoxResult<()> {
+    // The serving side's session errors go to stderr (GROUNDWORK_LOG=info to see them all).
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GROUNDWORK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

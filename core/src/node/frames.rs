@@ -34,12 +34,12 @@ pub(crate) async fn read(
         let mut header = [0u8; 4];
         recv.read_exact(&mut header)
             .await
-            .map_err(|e| FrameIoError::Closed(e.to_string()))?;
+            .map_err(|e| FrameIoError::Closed(format!("{e:?}")))?;
         let len = Message::frame_len(header)?;
         let mut body = vec![0u8; len];
         recv.read_exact(&mut body)
             .await
-            .map_err(|e| FrameIoError::Closed(e.to_string()))?;
+            .map_err(|e| FrameIoError::Closed(format!("{e:?}")))?;
         let msg = Message::decode(&body)?;
         Ok((msg, len + 4))
     };
@@ -53,7 +53,7 @@ pub(crate) async fn write(send: &mut SendStream, msg: &Message) -> Result<(), Fr
     let frame = msg.to_frame()?;
     send.write_all(&frame)
         .await
-        .map_err(|e| FrameIoError::Closed(e.to_string()))
+        .map_err(|e| FrameIoError::Closed(format!("{e:?}")))
 }
 
 /// Reads one length-prefixed blob of at most `max` bytes.
@@ -66,7 +66,7 @@ pub(crate) async fn read_blob(
         let mut header = [0u8; 4];
         recv.read_exact(&mut header)
             .await
-            .map_err(|e| FrameIoError::Closed(e.to_string()))?;
+            .map_err(|e| FrameIoError::Closed(format!("{e:?}")))?;
         let len = u32::from_be_bytes(header) as usize;
         if len > max {
             return Err(FrameIoError::Frame(format!(
@@ -76,7 +76,7 @@ pub(crate) async fn read_blob(
         let mut body = vec![0u8; len];
         recv.read_exact(&mut body)
             .await
-            .map_err(|e| FrameIoError::Closed(e.to_string()))?;
+            .map_err(|e| FrameIoError::Closed(format!("{e:?}")))?;
         Ok(body)
     };
     tokio::time::timeout(deadline, read)
@@ -91,5 +91,5 @@ pub(crate) async fn write_blob(send: &mut SendStream, body: &[u8]) -> Result<(),
     frame.extend_from_slice(body);
     send.write_all(&frame)
         .await
-        .map_err(|e| FrameIoError::Closed(e.to_string()))
+        .map_err(|e| FrameIoError::Closed(format!("{e:?}")))
 }

@@ -74,8 +74,10 @@ enum Phase {
 
 /// Frame size limit for negentropy messages (it splits its work into rounds to respect it).
 const RECONCILE_FRAME_LIMIT: u64 = 512 * 1024;
+/// Documents asked for per Want message.
+const WANT_CHUNK: usize = 200;
 /// Docs messages are cut at about this many change bytes.
-const DOCS_MESSAGE_BYTES: usize = 2 << 20;
+const DOCS_MESSAGE_BYTES: usize = 512 * 1024;
 
 /// One sync session with one peer over one group.
 pub struct SyncSession {
@@ -90,6 +92,8 @@ pub struct SyncSession {
     differing: BTreeSet<[u8; 16]>,
     /// Initiator: the responder's heads of each wanted document.
     pending_hello: Option<Message>,
+    /// Initiator: Want messages not answered in full yet.
+    outstanding_wants: usize,
     /// Initiator: the responder's heads of the documents it answered for.
     their_heads: BTreeMap<[u8; 16], Vec<[u8; 32]>>,
     /// Responder: the peer was asked once to present its admission.
@@ -162,6 +166,7 @@ impl SyncSession {
             pending_hello: None,
             asked_admission: false,
             their_heads: BTreeMap::new(),
+            outstanding_wants: 0,
             stats: SyncStats::default(),
         }
     }
@@ -221,12 +226,16 @@ impl SyncSession {
         };
         match out {
             Ok(out) => {
+                // Requests sent together (pipelined Wants) cost one round trip.
+                let mut asked = false;
                 for m in &out {
                     let expects = self.role == SyncRole::Initiator
+                        && !asked
                         && !matches!(
                             m,
                             Message::Done | Message::Docs { .. } | Message::Membership { .. }
                         );
+                    asked |= expects;
                     self.count_sent(m, expects);
                 }
                 Ok(out)
@@ -273,7 +282,7 @@ impl SyncSession {
                 self.apply_membership(&ops)?;
                 Ok(vec![])
             }
-            (Phase::Reconciling, Message::Want { docs }) => {
+            (Phase::Reconciling | Phase::AwaitPush, Message::Want { docs }) => {
                 let answer = self.answer_want(docs)?;
                 self.phase = Phase::AwaitPush;
                 Ok(answer)
@@ -413,6 +422,10 @@ impl SyncSession {
                 if !last {
                     return Ok(vec![]);
                 }
+                self.outstanding_wants = self.outstanding_wants.saturating_sub(1);
+                if self.outstanding_wants > 0 {
+                    return Ok(vec![]);
+                }
                 // Every differing document: from the heads the responder reported, or from
                 // nothing when it does not have it.
                 let theirs: Vec<DocHeads> = self
@@ -471,8 +484,15 @@ impl SyncSession {
                 have,
             });
         }
+        // Pipelined in parts, so the responder streams its answers as it reads the documents
+        // (bounded memory, and the connection never sits idle while a large answer is built).
+        let wants: Vec<Message> = docs
+            .chunks(WANT_CHUNK)
+            .map(|c| Message::Want { docs: c.to_vec() })
+            .collect();
+        self.outstanding_wants = wants.len();
         self.phase = Phase::AwaitDocs;
-        Ok(vec![Message::Want { docs }])
+        Ok(wants)
     }
 
     /// Our heads of a document (empty if we lack it or erased it).
