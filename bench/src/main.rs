@@ -38,6 +38,8 @@ use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use serde_json::{Value, json};
 
+use groundwork_bench::peak_rss_mb;
+
 type BoxResult<T> = Result<T, Box<dyn Error>>;
 
 /// The hidden subcommands the benchmark re-executes itself with.
@@ -925,19 +927,6 @@ fn filesystem_of(dir: &Path) -> Option<String> {
         })
         .max_by_key(|(len, _)| *len)
         .map(|(_, fs)| fs)
-}
-
-/// This process's peak resident set size in MB (VmHWM), where the OS reports it.
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
 }
 
 /// Waits until the store's WAL file is gone: SQLite removes it when the last connection closes

@@ -11,6 +11,22 @@ fn store(dir: &tempfile::TempDir, name: &str) -> Repo {
     Repo::open(dir.path().join(name), &StoreKey::random()).expect("store")
 }
 
+/// A bare iroh endpoint on loopback that speaks whatever the test writes (a stranger, an
+/// attacker, or a device replaying someone else's proof).
+async fn raw_endpoint(key: Option<iroh::SecretKey>) -> iroh::Endpoint {
+    let mut builder = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
+        .relay_mode(iroh::RelayMode::Disabled);
+    if let Some(key) = key {
+        builder = builder.secret_key(key);
+    }
+    builder
+        .bind_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("addr")
+        .bind()
+        .await
+        .expect("bind")
+}
+
 fn names(g: &Group) -> Vec<String> {
     g.contacts(&ContactQuery {
         limit: Some(10_000),
@@ -111,13 +127,7 @@ async fn a_stranger_gets_no_record_bytes() {
         .await
         .expect("node");
 
-    let stranger = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
-        .relay_mode(iroh::RelayMode::Disabled)
-        .bind_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
-        .expect("addr")
-        .bind()
-        .await
-        .expect("bind");
+    let stranger = raw_endpoint(None).await;
     let conn = stranger
         .connect(na.dial_addr(), SYNC_ALPN)
         .await
@@ -190,14 +200,7 @@ async fn an_invite_admits_one_device_once_and_a_relayed_proof_fails() {
         &b_dev,
         &ra.device(),
     );
-    let endpoint = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
-        .secret_key(rc.device_key().clone())
-        .relay_mode(iroh::RelayMode::Disabled)
-        .bind_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
-        .expect("addr")
-        .bind()
-        .await
-        .expect("bind");
+    let endpoint = raw_endpoint(Some(rc.device_key().clone())).await;
     let conn = endpoint
         .connect(na.dial_addr(), groundwork_core::node::JOIN_ALPN)
         .await
@@ -292,13 +295,7 @@ async fn hostile_frames_end_the_session_not_the_node() {
         vec![0, 0, 0, 5, 0xde, 0xad, 0xbe, 0xef, 0x00], // garbage body
         b"GET / HTTP/1.1\r\n\r\n".to_vec(),
     ] {
-        let attacker = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
-            .relay_mode(iroh::RelayMode::Disabled)
-            .bind_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
-            .expect("addr")
-            .bind()
-            .await
-            .expect("bind");
+        let attacker = raw_endpoint(None).await;
         let conn = attacker
             .connect(na.dial_addr(), SYNC_ALPN)
             .await

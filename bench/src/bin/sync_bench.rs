@@ -28,6 +28,8 @@ use groundwork_core::sample::{self, Workload};
 use groundwork_core::{Group, Repo, StoreKey};
 use serde_json::{Value, json};
 
+use groundwork_bench::peak_rss_mb;
+
 type BoxResult<T> = Result<T, Box<dyn Error>>;
 
 const BASE_DATE_SECS: i64 = 1_772_323_200;
@@ -257,18 +259,6 @@ fn run_child(exe: &Path, args: &[&str]) -> BoxResult<Value> {
         .find(|l| l.starts_with('{'))
         .ok_or("no result from child")?;
     Ok(serde_json::from_str(line)?)
-}
-
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
 }
 
 fn open(args: &[String]) -> BoxResult<(Repo, Group)> {
