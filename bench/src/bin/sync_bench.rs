@@ -135,6 +135,11 @@ fn run() -> BoxResult<()> {
     let _ = serve.wait();
     let cold = cold?;
     let live = live_propagation(dir.path(), if quick { 20 } else { 200 })?;
+    let many = many_nodes(
+        dir.path(),
+        if quick { 5 } else { 20 },
+        if quick { 10 } else { 100 },
+    )?;
 
     let load_ms = load["wall_ms"].as_f64().unwrap_or(f64::NAN);
     let cold_ms = cold["cold_ms"].as_f64().unwrap_or(f64::NAN);
@@ -212,6 +217,25 @@ fn run() -> BoxResult<()> {
             },
         ),
         (
+            "P6 nodes × offline edits",
+            format!(
+                "{} × {} ({} documents)",
+                many["nodes"], many["edits_each"], many["documents"]
+            ),
+            "—".to_owned(),
+            "info",
+        ),
+        (
+            "P6 converge",
+            format!("{:.2} s", many["converge_s"].as_f64().unwrap_or(f64::NAN)),
+            "≤ 10 s".to_owned(),
+            if many["converge_s"].as_f64().unwrap_or(1e9) <= 10.0 {
+                "ok"
+            } else {
+                "MISS"
+            },
+        ),
+        (
             "P5 live propagation p50",
             format!("{:.1} ms", live["p50_ms"].as_f64().unwrap_or(f64::NAN)),
             "—".to_owned(),
@@ -235,7 +259,7 @@ fn run() -> BoxResult<()> {
     }
     println!(
         "SYNC_BENCH_JSON {}",
-        json!({"scale": scale, "load": load, "cold": cold, "live": live})
+        json!({"scale": scale, "load": load, "cold": cold, "live": live, "many": many})
     );
     Ok(())
 }
@@ -402,5 +426,62 @@ fn live_propagation(dir: &Path, edits: usize) -> BoxResult<Value> {
         samples.sort_by(f64::total_cmp);
         let pct = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
         Ok(json!({"edits": edits, "p50_ms": pct(0.5), "p95_ms": pct(0.95)}))
+    })
+}
+
+/// P6: `nodes` devices each make `edits` offline edits (new contacts), then meet: every device
+/// syncs with the first, twice round (all at once), until all hold the same documents.
+fn many_nodes(dir: &Path, nodes: usize, edits: usize) -> BoxResult<Value> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let repos: Vec<Repo> = (0..nodes)
+            .map(|i| Repo::open(dir.join(format!("many-{i}.db")), &StoreKey::random()))
+            .collect::<Result<_, _>>()?;
+        let first = repos[0].create_group("Many")?;
+        for r in &repos[1..] {
+            first.add_device(r.device(), "member", Role::Member, Grant::everything())?;
+        }
+        let ops = first.membership_ops()?;
+        let mut groups = vec![first];
+        for r in &repos[1..] {
+            groups.push(r.join_group(&ops)?);
+        }
+        for (i, g) in groups.iter().enumerate() {
+            g.batch(|b| {
+                for e in 0..edits {
+                    b.create_contact(&NewContact::named(format!("Device {i} person {e}")))?;
+                }
+                Ok(())
+            })?;
+        }
+        let mut spawned = Vec::new();
+        for r in &repos {
+            spawned.push(Node::spawn(r.clone(), NodeConfig::loopback()).await?);
+        }
+        let hub = spawned[0].dial_addr();
+        let t = Instant::now();
+        for _round in 0..2 {
+            let mut tasks = Vec::new();
+            for (node, group) in spawned.iter().zip(&groups).skip(1) {
+                let (node, group, hub) = (node.clone(), group.clone(), hub.clone());
+                tasks.push(tokio::spawn(async move { node.sync_with(&group, hub).await }));
+            }
+            for task in tasks {
+                task.await??;
+            }
+        }
+        let converge_s = t.elapsed().as_secs_f64();
+        let reference = groups[0].document_versions()?;
+        let converged = groups.iter().all(|g| g.document_versions().map(|v| v == reference).unwrap_or(false));
+        for n in spawned {
+            n.shutdown().await;
+        }
+        if !converged {
+            return Err("the devices did not converge".into());
+        }
+        Ok(json!({"nodes": nodes, "edits_each": edits, "converge_s": converge_s, "documents": reference.len()}))
     })
 }
