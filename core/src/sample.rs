@@ -260,7 +260,7 @@ pub fn generate(
         out.trees = vec![plant, building];
         Ok(())
     })?;
-    out.documents += 3;
+    out.documents += 2; // the two terrain trees
     progress(2, total);
 
     // Contacts with their conversations, 100 per transaction.
