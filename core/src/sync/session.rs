@@ -74,6 +74,9 @@ enum Phase {
 
 /// Frame size limit for negentropy messages (it splits its work into rounds to respect it).
 const RECONCILE_FRAME_LIMIT: u64 = 512 * 1024;
+/// Slack on how many documents a peer may ask for beyond those reconciled (ones it has that we
+/// lack are asked for too).
+const MAX_DOCS_PER_WANT_SLACK: usize = 1_000;
 /// Documents asked for per Want message.
 const WANT_CHUNK: usize = 200;
 /// Docs messages are cut at about this many change bytes.
@@ -92,6 +95,8 @@ pub struct SyncSession {
     differing: BTreeSet<[u8; 16]>,
     /// Initiator: the responder's heads of each wanted document.
     pending_hello: Option<Message>,
+    /// Responder: documents asked for so far in this session.
+    wanted_total: usize,
     /// Initiator: Want messages not answered in full yet.
     outstanding_wants: usize,
     /// Initiator: the responder's heads of the documents it answered for.
@@ -167,6 +172,7 @@ impl SyncSession {
             asked_admission: false,
             their_heads: BTreeMap::new(),
             outstanding_wants: 0,
+            wanted_total: 0,
             stats: SyncStats::default(),
         }
     }
@@ -283,6 +289,13 @@ impl SyncSession {
                 Ok(vec![])
             }
             (Phase::Reconciling | Phase::AwaitPush, Message::Want { docs }) => {
+                // A peer may ask for each reconciled document about once; more is a flood.
+                self.wanted_total += docs.len();
+                if self.wanted_total > 2 * self.ours.len() + 2 * MAX_DOCS_PER_WANT_SLACK {
+                    return Err(SyncError::Misbehaved(
+                        "asked for more documents than were reconciled".into(),
+                    ));
+                }
                 let answer = self.answer_want(docs)?;
                 self.phase = Phase::AwaitPush;
                 Ok(answer)

@@ -380,3 +380,49 @@ fn a_sync_cut_mid_transfer_resumes_without_duplicates() {
     let (again, _, _) = run(&b, &a).expect("again");
     assert_eq!(again.differing, 0);
 }
+
+#[test]
+fn a_flood_of_wants_ends_the_session() {
+    let (_ra, a) = group_with(3);
+    let (_rb, b) = admit(&a, Role::Member, Grant::everything());
+    let (_, hello) = SyncSession::initiate(&b, a.repo.device()).expect("hello");
+    let mut ra = SyncSession::respond(&a, b.repo.device());
+    ra.handle(hello).expect("welcome");
+    let want = |i: u8| Message::Want {
+        docs: (0..200u16)
+            .map(|j| groundwork_proto::sync::DocHeads {
+                doc: [
+                    i,
+                    (j >> 8) as u8,
+                    j as u8,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                ],
+                heads: vec![],
+                have: vec![],
+            })
+            .collect(),
+    };
+    let mut ended = false;
+    for i in 0..50 {
+        if let Err(SyncError::Misbehaved(_)) = ra.handle(want(i)) {
+            ended = true;
+            break;
+        }
+    }
+    assert!(
+        ended,
+        "an endless stream of Want messages must end the session"
+    );
+}
