@@ -349,6 +349,17 @@ impl Group {
         id: DocId,
         their_heads: &Version,
     ) -> Result<Vec<SignedChange>> {
+        self.signed_changes_missing(id, their_heads, &[])
+    }
+
+    /// The changes of a document the peer lacks, given its heads and the hash prefixes of every
+    /// change it has (empty when it did not list them: then the heads alone decide).
+    pub fn signed_changes_missing(
+        &self,
+        id: DocId,
+        their_heads: &Version,
+        their_have: &[[u8; 8]],
+    ) -> Result<Vec<SignedChange>> {
         let kind = self
             .repo
             .kind_of(&self.id, &id)?
@@ -356,15 +367,23 @@ impl Group {
                 kind: "record",
                 id: id.to_string(),
             })?;
+        let have: std::collections::HashSet<[u8; 8]> = their_have.iter().copied().collect();
         let changes: Vec<(Vec<u8>, [u8; 32])> = self.read(id, kind, |d| {
-            let known: Vec<_> = their_heads
-                .0
-                .iter()
-                .filter(|h| automerge::ReadDoc::get_change_by_hash(&*d, h).is_some())
-                .copied()
-                .collect();
+            // With a list of what the peer has, compare against it; else start from the heads
+            // of theirs this device knows.
+            let known: Vec<_> = if have.is_empty() {
+                their_heads
+                    .0
+                    .iter()
+                    .filter(|h| automerge::ReadDoc::get_change_by_hash(&*d, h).is_some())
+                    .copied()
+                    .collect()
+            } else {
+                Vec::new()
+            };
             d.get_changes(&known)
                 .iter()
+                .filter(|c| !have.contains(c.hash().0.first_chunk::<8>().unwrap_or(&[0; 8])))
                 .map(|c| (c.raw_bytes().to_vec(), c.hash().0))
                 .collect()
         })?;
@@ -387,29 +406,6 @@ impl Group {
             }
         }
         Ok(out)
-    }
-
-    /// The changes of a document the peer lacks, given its heads and the hash prefixes of every
-    /// change it has (empty when it did not list them).
-    pub fn signed_changes_missing(
-        &self,
-        id: DocId,
-        their_heads: &Version,
-        their_have: &[[u8; 8]],
-    ) -> Result<Vec<SignedChange>> {
-        if their_have.is_empty() {
-            return self.signed_changes_since(id, their_heads);
-        }
-        let have: std::collections::HashSet<[u8; 8]> = their_have.iter().copied().collect();
-        let all = self.signed_changes_since(id, &Version::default())?;
-        Ok(all
-            .into_iter()
-            .filter(|c| {
-                automerge::Change::from_bytes(c.change.clone())
-                    .map(|ch| !have.contains(ch.hash().0.first_chunk::<8>().unwrap_or(&[0; 8])))
-                    .unwrap_or(false)
-            })
-            .collect())
     }
 
     /// The first 8 bytes of the hash of every change of a document, if it has at most `max`.

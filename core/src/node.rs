@@ -276,16 +276,7 @@ impl Node {
             let group = group.clone();
             blocking(move || SyncSession::initiate(&group, peer_id)).await??
         };
-        let conn = self
-            .router
-            .endpoint()
-            .connect(peer, SYNC_ALPN)
-            .await
-            .map_err(|e| NodeError::Connect(e.to_string()))?;
-        let (mut send, mut recv) = conn
-            .open_bi()
-            .await
-            .map_err(|e| NodeError::Connect(e.to_string()))?;
+        let (conn, mut send, mut recv) = self.dial(peer, SYNC_ALPN).await?;
         frames::write(&mut send, &hello).await?;
         let result = async {
             while !session.is_done() {
@@ -303,7 +294,7 @@ impl Node {
                 return Err(SyncError::Misbehaved("expected Done".into()).into());
             }
             frames::write(&mut send, &Message::Live { docs: vec![] }).await?;
-            record_addrs(&self.shared, self.router.endpoint(), group, peer_id).await;
+            record_addrs(self.router.endpoint(), group, peer_id).await;
             let stats = result?;
             let link = live::spawn(group.clone(), peer_id, conn, send, recv);
             return Ok((stats, Some(link)));
@@ -322,7 +313,7 @@ impl Node {
             self.shared.quarantine(peer_id);
         }
         if result.is_ok() {
-            record_addrs(&self.shared, self.router.endpoint(), group, peer_id).await;
+            record_addrs(self.router.endpoint(), group, peer_id).await;
         }
         let _ = self.shared.sessions.send(SessionReport {
             peer: peer_id,
@@ -334,6 +325,33 @@ impl Node {
                 .map_err(ToString::to_string),
         });
         result.map(|stats| (stats, None))
+    }
+
+    /// Connects to a peer on a protocol and opens the session's stream. (A peer whose hook
+    /// refuses us still lets `connect` succeed; the stream then fails.)
+    pub(crate) async fn dial(
+        &self,
+        peer: EndpointAddr,
+        alpn: &[u8],
+    ) -> Result<
+        (
+            Connection,
+            iroh::endpoint::SendStream,
+            iroh::endpoint::RecvStream,
+        ),
+        NodeError,
+    > {
+        let conn = self
+            .router
+            .endpoint()
+            .connect(peer, alpn)
+            .await
+            .map_err(|e| NodeError::Connect(e.to_string()))?;
+        let (send, recv) = conn
+            .open_bi()
+            .await
+            .map_err(|e| NodeError::Connect(e.to_string()))?;
+        Ok((conn, send, recv))
     }
 
     /// Stops serving and closes the endpoint. Safe to call twice.
@@ -383,7 +401,7 @@ async fn step(
 }
 
 /// Remembers where a peer was reached, for the next sync.
-async fn record_addrs(_shared: &Shared, endpoint: &Endpoint, group: &Group, peer: DeviceId) {
+async fn record_addrs(endpoint: &Endpoint, group: &Group, peer: DeviceId) {
     let Some(key) = peer.key() else { return };
     let Some(info) = endpoint.remote_info(key).await else {
         return;
@@ -433,7 +451,7 @@ impl ProtocolHandler for SyncHandler {
         match task.await {
             Ok(Ok(None)) => {}
             Ok(Ok(Some((group, stats)))) => {
-                record_addrs(&shared, &self.endpoint, &group, peer).await;
+                record_addrs(&self.endpoint, &group, peer).await;
                 let _ = shared.sessions.send(SessionReport {
                     peer,
                     group: Some(group.id()),

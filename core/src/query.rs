@@ -106,7 +106,6 @@ pub struct UnitSummary {
 
 /// Builds a WHERE clause and its parameters.
 struct Sql {
-    cte: &'static str,
     clauses: Vec<String>,
     params: Vec<Box<dyn ToSql>>,
 }
@@ -114,7 +113,6 @@ struct Sql {
 impl Sql {
     fn new(group: &Group) -> Self {
         Self {
-            cte: "",
             clauses: vec!["t.group_id = ?1".into()],
             params: vec![Box::new(group.id.as_bytes().to_vec())],
         }
@@ -129,13 +127,12 @@ impl Sql {
     /// Restricts `column` to `unit` and every unit below it.
     fn in_subtree(&mut self, column: &str, unit: UnitId) {
         let p = self.arg(unit.as_bytes().to_vec());
-        self.cte = "";
         self.and(format!(
             "{column} IN (WITH RECURSIVE sub(u) AS (SELECT {p} UNION SELECT x.unit_id FROM units_idx x JOIN sub ON x.parent_id = sub.u WHERE x.group_id = ?1) SELECT u FROM sub)"
         ));
     }
     fn where_(&self) -> String {
-        format!("{} WHERE {}", self.cte, self.clauses.join(" AND "))
+        format!("WHERE {}", self.clauses.join(" AND "))
     }
     fn refs(&self) -> Vec<&dyn ToSql> {
         self.params.iter().map(|b| b.as_ref()).collect()

@@ -27,6 +27,18 @@ async fn raw_endpoint(key: Option<iroh::SecretKey>) -> iroh::Endpoint {
         .expect("bind")
 }
 
+/// Device A's new group, with device B admitted as a member and holding the membership log.
+fn admitted_pair(dir: &tempfile::TempDir) -> (Repo, Group, Repo, Group) {
+    let (ra, rb) = (store(dir, "a.db"), store(dir, "b.db"));
+    let a = ra.create_group("Local 12").expect("group");
+    a.add_device(rb.device(), "b", Role::Member, Grant::everything())
+        .expect("admit");
+    let b = rb
+        .join_group(&a.membership_ops().expect("ops"))
+        .expect("join");
+    (ra, a, rb, b)
+}
+
 fn names(g: &Group) -> Vec<String> {
     g.contacts(&ContactQuery {
         limit: Some(10_000),
@@ -274,15 +286,9 @@ async fn an_invite_admits_one_device_once_and_a_relayed_proof_fails() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_frames_end_the_session_not_the_node() {
     let dir = tempfile::tempdir().expect("tmp");
-    let (ra, rb) = (store(&dir, "a.db"), store(&dir, "b.db"));
-    let a = ra.create_group("Local 12").expect("group");
+    let (ra, a, rb, b) = admitted_pair(&dir);
     a.create_contact(&NewContact::named("Kofi Mensah"))
         .expect("c");
-    a.add_device(rb.device(), "b", Role::Member, Grant::everything())
-        .expect("admit");
-    let b = rb
-        .join_group(&a.membership_ops().expect("ops"))
-        .expect("join");
     let na = Node::spawn(ra.clone(), NodeConfig::loopback())
         .await
         .expect("a");
@@ -328,14 +334,8 @@ async fn hostile_frames_end_the_session_not_the_node() {
 async fn live_edits_arrive_while_connected() {
     use groundwork_core::events::{Filter, Notification, Origin};
     let dir = tempfile::tempdir().expect("tmp");
-    let (ra, rb) = (store(&dir, "a.db"), store(&dir, "b.db"));
-    let a = ra.create_group("Local 12").expect("group");
+    let (ra, a, rb, b) = admitted_pair(&dir);
     let ana = a.create_contact(&NewContact::named("Ana Ruiz")).expect("c");
-    a.add_device(rb.device(), "b", Role::Member, Grant::everything())
-        .expect("admit");
-    let b = rb
-        .join_group(&a.membership_ops().expect("ops"))
-        .expect("join");
     let na = Node::spawn(ra.clone(), NodeConfig::loopback())
         .await
         .expect("a");

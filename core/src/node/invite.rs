@@ -140,16 +140,7 @@ impl Node {
         }
         let me = self.shared.repo.device();
         let proof = join_proof(&ticket.secret, &ticket.group, &me, &ticket.inviter);
-        let conn = self
-            .router
-            .endpoint()
-            .connect(addr.clone(), JOIN_ALPN)
-            .await
-            .map_err(|e| NodeError::Connect(e.to_string()))?;
-        let (mut send, mut recv) = conn
-            .open_bi()
-            .await
-            .map_err(|e| NodeError::Connect(e.to_string()))?;
+        let (conn, mut send, mut recv) = self.dial(addr.clone(), JOIN_ALPN).await?;
         let request = JoinMessage::Request {
             group: ticket.group,
             name: name.to_owned(),

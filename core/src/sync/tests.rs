@@ -68,6 +68,29 @@ fn names(g: &Group) -> Vec<String> {
     .collect()
 }
 
+/// A workplace with two departments, A and B.
+fn two_departments(a: &Group) -> (UnitId, UnitId) {
+    let tree = a
+        .create_terrain(&NewTerrainTree {
+            name: "Plant".into(),
+            kind: TreeKind::Workplace,
+        })
+        .expect("tree");
+    let (u1, u2) = (UnitId::random(), UnitId::random());
+    let unit = |id, name: &str| TerrainEdit::AddUnit {
+        id,
+        name: name.into(),
+        parent: None,
+        level: "department".into(),
+    };
+    a.update_terrain(
+        tree.id,
+        &Update::new(vec![unit(u1, "Dept A"), unit(u2, "Dept B")]),
+    )
+    .expect("units");
+    (u1, u2)
+}
+
 fn group_with(n: usize) -> (Repo, Group) {
     let repo = Repo::open_in_memory().expect("store");
     let g = repo.create_group("Riverside").expect("group");
@@ -208,31 +231,7 @@ fn strangers_and_removed_devices_get_no_record_bytes() {
 #[test]
 fn a_limited_grant_never_sees_other_units_and_erasures_travel() {
     let (_ra, a) = group_with(0);
-    let tree = a
-        .create_terrain(&NewTerrainTree {
-            name: "Plant".into(),
-            kind: TreeKind::Workplace,
-        })
-        .expect("tree");
-    let (u1, u2) = (UnitId::random(), UnitId::random());
-    a.update_terrain(
-        tree.id,
-        &Update::new(vec![
-            TerrainEdit::AddUnit {
-                id: u1,
-                name: "Dept A".into(),
-                parent: None,
-                level: "department".into(),
-            },
-            TerrainEdit::AddUnit {
-                id: u2,
-                name: "Dept B".into(),
-                parent: None,
-                level: "department".into(),
-            },
-        ]),
-    )
-    .expect("units");
+    let (u1, u2) = two_departments(&a);
     let mine = a
         .create_contact(&NewContact {
             name: "In A".into(),
@@ -268,31 +267,7 @@ fn a_limited_grant_never_sees_other_units_and_erasures_travel() {
 #[test]
 fn when_a_grant_shrinks_the_records_outside_it_leave_the_device() {
     let (_ra, a) = group_with(0);
-    let tree = a
-        .create_terrain(&NewTerrainTree {
-            name: "Plant".into(),
-            kind: TreeKind::Workplace,
-        })
-        .expect("tree");
-    let (u1, u2) = (UnitId::random(), UnitId::random());
-    a.update_terrain(
-        tree.id,
-        &Update::new(vec![
-            TerrainEdit::AddUnit {
-                id: u1,
-                name: "Dept A".into(),
-                parent: None,
-                level: "department".into(),
-            },
-            TerrainEdit::AddUnit {
-                id: u2,
-                name: "Dept B".into(),
-                parent: None,
-                level: "department".into(),
-            },
-        ]),
-    )
-    .expect("units");
+    let (u1, u2) = two_departments(&a);
     a.create_contact(&NewContact {
         name: "In A".into(),
         unit: Some(u1),
