@@ -33,6 +33,15 @@ pub struct DocumentVersion {
     pub version: Version,
 }
 
+/// How a peer's copy of a document differs from this device's.
+#[derive(Debug, Clone)]
+pub struct PeerDiff {
+    /// The changes it lacks, each with its author's signature.
+    pub changes: Vec<SignedChange>,
+    /// It has changes this device lacks (some of its heads are unknown here).
+    pub they_have_more: bool,
+}
+
 impl Group {
     pub(crate) fn new(repo: Repo, id: GroupId) -> Self {
         Self { repo, id }
@@ -349,17 +358,17 @@ impl Group {
         id: DocId,
         their_heads: &Version,
     ) -> Result<Vec<SignedChange>> {
-        self.signed_changes_missing(id, their_heads, &[])
+        Ok(self.signed_changes_missing(id, their_heads, &[])?.changes)
     }
 
-    /// The changes of a document the peer lacks, given its heads and the hash prefixes of every
-    /// change it has (empty when it did not list them: then the heads alone decide).
+    /// The changes of a document the peer lacks, given its heads and the hash prefixes of some
+    /// changes it has (its most recent ones), and whether it has changes this device lacks.
     pub fn signed_changes_missing(
         &self,
         id: DocId,
         their_heads: &Version,
         their_have: &[[u8; 8]],
-    ) -> Result<Vec<SignedChange>> {
+    ) -> Result<PeerDiff> {
         let kind = self
             .repo
             .kind_of(&self.id, &id)?
@@ -368,24 +377,37 @@ impl Group {
                 id: id.to_string(),
             })?;
         let have: std::collections::HashSet<[u8; 8]> = their_have.iter().copied().collect();
-        let changes: Vec<(Vec<u8>, [u8; 32])> = self.read(id, kind, |d| {
-            // With a list of what the peer has, compare against it; else start from the heads
-            // of theirs this device knows.
-            let known: Vec<_> = if have.is_empty() {
-                their_heads
-                    .0
-                    .iter()
-                    .filter(|h| automerge::ReadDoc::get_change_by_hash(&*d, h).is_some())
-                    .copied()
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            d.get_changes(&known)
+        let prefix = |h: &automerge::ChangeHash| *h.0.first_chunk::<8>().unwrap_or(&[0; 8]);
+        let (changes, they_have_more) = self.read(id, kind, |d| {
+            // What the peer has is everything behind its heads and the changes it listed that
+            // this device knows too: the listed ones are its most recent, so they reach back
+            // past the point where the two copies diverged in all but deep forks (where a few
+            // changes it has are sent again — harmless, only bytes).
+            // Hashes come from the changes' metadata: building whole changes is costly, so only
+            // the missing ones are built.
+            let d = d.document();
+            let mut known: Vec<automerge::ChangeHash> = their_heads
+                .0
                 .iter()
-                .filter(|c| !have.contains(c.hash().0.first_chunk::<8>().unwrap_or(&[0; 8])))
+                .filter(|h| d.get_change_meta_by_hash(h).is_some())
+                .copied()
+                .collect();
+            let they_have_more = known.len() < their_heads.0.len();
+            if !have.is_empty() {
+                known.extend(
+                    d.get_changes_meta(&[])
+                        .iter()
+                        .map(|c| c.hash)
+                        .filter(|h| have.contains(&prefix(h))),
+                );
+            }
+            let missing = d.get_changes(&known);
+            let missing: Vec<(Vec<u8>, [u8; 32])> = missing
+                .iter()
+                .filter(|c| !have.contains(&prefix(&c.hash())))
                 .map(|c| (c.raw_bytes().to_vec(), c.hash().0))
-                .collect()
+                .collect();
+            (missing, they_have_more)
         })?;
         let state = self.repo.lock();
         let mut stmt = state.store.conn.prepare_cached(
@@ -405,22 +427,23 @@ impl Group {
                 }
             }
         }
-        Ok(out)
+        Ok(PeerDiff {
+            changes: out,
+            they_have_more,
+        })
     }
 
-    /// The first 8 bytes of the hash of every change of a document, if it has at most `max`.
-    pub fn change_hash_prefixes(&self, id: DocId, max: usize) -> Result<Vec<[u8; 8]>> {
+    /// The first 8 bytes of the hashes of a document's `count` most recent changes (in
+    /// Automerge's causal order), for a peer to find where its copy and ours diverged.
+    pub fn recent_change_prefixes(&self, id: DocId, count: usize) -> Result<Vec<[u8; 8]>> {
         let Some(kind) = self.repo.kind_of(&self.id, &id)? else {
             return Ok(Vec::new());
         };
         self.read(id, kind, |d| {
-            let changes = d.get_changes(&[]);
-            if changes.len() > max {
-                return Vec::new();
-            }
-            changes
+            let changes = d.get_changes_meta(&[]);
+            changes[changes.len().saturating_sub(count)..]
                 .iter()
-                .map(|c| *c.hash().0.first_chunk::<8>().unwrap_or(&[0; 8]))
+                .map(|c| *c.hash.0.first_chunk::<8>().unwrap_or(&[0; 8]))
                 .collect()
         })
     }

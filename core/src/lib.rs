@@ -40,7 +40,7 @@ pub use batch::{Batch, ImportOutcome, MAX_CHANGE_BYTES, MAX_IMPORT_BYTES, MAX_IM
 pub use error::{DocumentError, Error, Problem, Result, StoreError, ValidationError};
 /// The wire formats and membership rules (re-exported for callers of the membership API).
 pub use groundwork_proto as proto;
-pub use group::{DocumentVersion, Group};
+pub use group::{DocumentVersion, Group, PeerDiff};
 pub use repo::{Repo, StoreStats};
 pub use store::StoreKey;
 

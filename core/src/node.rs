@@ -11,6 +11,7 @@
 //! one session ends that session only; a peer that misbehaves is quarantined for a while.
 
 mod frames;
+mod gate;
 mod invite;
 mod live;
 
@@ -108,6 +109,12 @@ impl Shared {
         q.retain(|_, until| *until > Instant::now());
         q.contains_key(peer)
     }
+    fn invite_live(&self) -> bool {
+        self.invites
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .any_live()
+    }
     fn quarantine(&self, peer: DeviceId) {
         tracing::warn!(%peer, "peer quarantined after misbehaving");
         self.quarantine
@@ -157,8 +164,18 @@ impl Node {
                 RelayMode::Custom(iroh::RelayMap::from_iter([url]))
             }
         };
+        let (sessions, _) = tokio::sync::broadcast::channel(64);
+        let shared = Arc::new(Shared {
+            repo,
+            sessions,
+            quarantine: Mutex::new(HashMap::new()),
+            invites: Mutex::new(invite::Invites::default()),
+        });
         let endpoint = Endpoint::builder(presets::Minimal)
-            .secret_key(repo.device_key().clone())
+            .secret_key(shared.repo.device_key().clone())
+            .hooks(gate::Gate {
+                shared: shared.clone(),
+            })
             .relay_mode(relay_mode)
             .clear_address_lookup()
             .bind_addr(config.bind)
@@ -167,13 +184,6 @@ impl Node {
             .bind()
             .await
             .map_err(|e| NodeError::Bind(e.to_string()))?;
-        let (sessions, _) = tokio::sync::broadcast::channel(64);
-        let shared = Arc::new(Shared {
-            repo,
-            sessions,
-            quarantine: Mutex::new(HashMap::new()),
-            invites: Mutex::new(invite::Invites::default()),
-        });
         let router = Router::builder(endpoint.clone())
             .accept(
                 SYNC_ALPN,
@@ -442,7 +452,7 @@ impl ProtocolHandler for SyncHandler {
     async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
         let peer = DeviceId(*conn.remote_id().as_bytes());
         if self.shared.quarantined(&peer) {
-            conn.close(VarInt::from_u32(2), b"quarantined");
+            conn.close(VarInt::from_u32(gate::CLOSE_QUARANTINED), b"quarantined");
             return Ok(());
         }
         // A session of its own: a panic inside ends this task, not the router.

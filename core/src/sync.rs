@@ -12,6 +12,8 @@ mod session;
 pub use session::{SyncError, SyncRole, SyncSession, SyncStats};
 
 #[cfg(test)]
+mod hostile_tests;
+#[cfg(test)]
 mod tests;
 
 /// The documents (and erasures) both this device and `peer` may see, by document id.

@@ -98,20 +98,21 @@ pub enum Refusal {
 pub struct DocHeads {
     pub doc: [u8; 16],
     pub heads: Vec<[u8; 32]>,
-    /// The first 8 bytes of the hash of every change the sender has of the document (empty when
-    /// it has more than [`MAX_HAVE`]): lets the receiver send exactly what is missing even when it
-    /// does not know the sender's heads.
+    /// The first 8 bytes of the hashes of the sender's most recent changes of the document: when
+    /// the receiver does not know all of the sender's heads (both edited it), these show where
+    /// the two copies diverged, so that it sends what is missing and little more.
     pub have: Vec<[u8; 8]>,
 }
 
 /// The most change-hash prefixes one document may list.
-pub const MAX_HAVE: usize = 1024;
+pub const MAX_HAVE: usize = 64;
 
 /// What the sender has of one document that the receiver lacks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocUpdate {
     pub doc: [u8; 16],
-    /// The sender's heads after these changes (empty if erased).
+    /// The sender's heads, given only when it lacks some of the receiver's changes (the receiver
+    /// then sends them back); empty when it has all of them, or erased the document.
     pub heads: Vec<[u8; 32]>,
     pub changes: Vec<SignedChange>,
     /// Set when the sender erased the document.

@@ -328,6 +328,55 @@ async fn hostile_frames_end_the_session_not_the_node() {
     nb.shutdown().await;
 }
 
+/// The endpoint hook closes, right after the handshake, a connection from a quarantined peer and
+/// one on the join protocol while no invite is live: no protocol handler runs for them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_endpoint_gate_closes_quarantined_peers_and_unsolicited_joins() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (ra, _a, _rb, _b) = admitted_pair(&dir);
+    let na = Node::spawn(ra.clone(), NodeConfig::loopback())
+        .await
+        .expect("a");
+    let close_code = |e: iroh::endpoint::ConnectionError| match e {
+        iroh::endpoint::ConnectionError::ApplicationClosed(c) => Some(c.error_code.into_inner()),
+        _ => None,
+    };
+
+    // No invite is live: the join protocol is closed with code 3.
+    let joiner = raw_endpoint(None).await;
+    let conn = joiner
+        .connect(na.dial_addr(), groundwork_core::node::JOIN_ALPN)
+        .await
+        .expect("a refused connection still connects");
+    assert_eq!(close_code(conn.closed().await), Some(3));
+    joiner.close().await;
+
+    // A peer that sent garbage is quarantined: its next connection is closed with code 2.
+    let key = iroh::SecretKey::generate();
+    let attacker = raw_endpoint(Some(key.clone())).await;
+    let conn = attacker
+        .connect(na.dial_addr(), SYNC_ALPN)
+        .await
+        .expect("connect");
+    let (mut send, mut recv) = conn.open_bi().await.expect("stream");
+    let _ = send.write_all(&[0, 0, 0, 5, 1, 2, 3, 4, 5]).await;
+    let _ = send.finish();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        recv.read_to_end(1 << 20),
+    )
+    .await;
+    attacker.close().await;
+    let attacker = raw_endpoint(Some(key)).await;
+    let conn = attacker
+        .connect(na.dial_addr(), SYNC_ALPN)
+        .await
+        .expect("a refused connection still connects");
+    assert_eq!(close_code(conn.closed().await), Some(2));
+    attacker.close().await;
+    na.shutdown().await;
+}
+
 /// While two members are connected, an edit reaches the other within a fraction of a second and
 /// its subscriptions fire.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -57,6 +57,12 @@ pub(crate) struct Invites {
 }
 
 impl Invites {
+    /// Whether an invite is live now.
+    pub(super) fn any_live(&mut self) -> bool {
+        self.prune(chrono::Utc::now().timestamp_millis());
+        !self.live.is_empty()
+    }
+
     fn prune(&mut self, now_ms: i64) {
         self.live
             .retain(|i| i.expires_at_ms > now_ms && i.joined.is_some());
@@ -209,7 +215,10 @@ async fn serve_join(shared: Arc<Shared>, conn: Connection) -> Result<(), NodeErr
             invites.attempts.pop_front();
         }
         if invites.live.is_empty() || invites.attempts.len() >= JOIN_ATTEMPTS_PER_MINUTE {
-            conn.close(VarInt::from_u32(3), b"no live invite");
+            conn.close(
+                VarInt::from_u32(super::gate::CLOSE_NO_INVITE),
+                b"no live invite",
+            );
             return Ok(());
         }
         invites.attempts.push_back(Instant::now());

@@ -79,6 +79,8 @@ const RECONCILE_FRAME_LIMIT: u64 = 512 * 1024;
 const MAX_DOCS_PER_WANT_SLACK: usize = 1_000;
 /// Documents asked for per Want message.
 const WANT_CHUNK: usize = 200;
+/// How many of its most recent changes of a document the initiator lists when asking for it.
+const RECENT_HAVE: usize = 8;
 /// Docs messages are cut at about this many change bytes.
 const DOCS_MESSAGE_BYTES: usize = 512 * 1024;
 
@@ -99,7 +101,9 @@ pub struct SyncSession {
     wanted_total: usize,
     /// Initiator: Want messages not answered in full yet.
     outstanding_wants: usize,
-    /// Initiator: the responder's heads of the documents it answered for.
+    /// Initiator: the documents the responder answered for, and its heads of those where it
+    /// lacks some of our changes.
+    answered: BTreeSet<[u8; 16]>,
     their_heads: BTreeMap<[u8; 16], Vec<[u8; 32]>>,
     /// Responder: the peer was asked once to present its admission.
     asked_admission: bool,
@@ -170,6 +174,7 @@ impl SyncSession {
             differing: BTreeSet::new(),
             pending_hello: None,
             asked_admission: false,
+            answered: BTreeSet::new(),
             their_heads: BTreeMap::new(),
             outstanding_wants: 0,
             wanted_total: 0,
@@ -429,7 +434,10 @@ impl SyncSession {
             (Phase::Done, Message::Done) => Ok(vec![]),
             (Phase::AwaitDocs, Message::Docs { docs, last }) => {
                 for d in &docs {
-                    self.their_heads.insert(d.doc, d.heads.clone());
+                    self.answered.insert(d.doc);
+                    if !d.heads.is_empty() {
+                        self.their_heads.insert(d.doc, d.heads.clone());
+                    }
                 }
                 self.apply_docs(docs)?;
                 if !last {
@@ -439,11 +447,13 @@ impl SyncSession {
                 if self.outstanding_wants > 0 {
                     return Ok(vec![]);
                 }
-                // Every differing document: from the heads the responder reported, or from
-                // nothing when it does not have it.
+                // What the responder lacks: from the heads it reported, or everything of the
+                // documents it did not answer for (it does not have them). An answer without
+                // heads means it has all we have.
                 let theirs: Vec<DocHeads> = self
                     .differing
                     .iter()
+                    .filter(|d| !self.answered.contains(*d) || self.their_heads.contains_key(*d))
                     .map(|d| DocHeads {
                         doc: *d,
                         heads: self.their_heads.get(d).cloned().unwrap_or_default(),
@@ -488,7 +498,10 @@ impl SyncSession {
             let have = match DocId::from_slice(doc) {
                 Ok(id) if !heads.is_empty() => self
                     .group
-                    .change_hash_prefixes(id, groundwork_proto::sync::MAX_HAVE)?,
+                    .recent_change_prefixes(id, RECENT_HAVE)?
+                    .into_iter()
+                    .filter(|p| !heads.iter().any(|h| h.starts_with(p)))
+                    .collect(),
                 _ => Vec::new(),
             };
             docs.push(DocHeads {
@@ -567,8 +580,14 @@ impl SyncSession {
                 continue;
             }
             let their = Version(heads.iter().map(|h| automerge::ChangeHash(*h)).collect());
-            let changes = self.group.signed_changes_missing(id, &their, &have)?;
-            let our_heads = self.heads_of(&doc)?;
+            let diff = self.group.signed_changes_missing(id, &their, &have)?;
+            let changes = diff.changes;
+            // Our heads go back only if the peer has changes we lack, for it to send them.
+            let our_heads = if diff.they_have_more {
+                self.heads_of(&doc)?
+            } else {
+                Vec::new()
+            };
             self.stats.docs_sent += u32::from(!changes.is_empty());
             self.stats.changes_sent += changes.len() as u32;
             out.push(DocUpdate {

@@ -11,7 +11,7 @@ use crate::{Error, Group, Repo};
 
 /// Runs a session between `a` (initiator) and `b` (responder) to the end. Returns the stats of
 /// both sides and every message `b` sent (to check what a refused peer got).
-fn run(a: &Group, b: &Group) -> Result<(SyncStats, SyncStats, Vec<Message>), SyncError> {
+pub(super) fn run(a: &Group, b: &Group) -> Result<(SyncStats, SyncStats, Vec<Message>), SyncError> {
     let a_dev = a.repo.device();
     let b_dev = b.repo.device();
     let (mut ia, hello) = SyncSession::initiate(a, b_dev)?;
@@ -47,7 +47,7 @@ fn run(a: &Group, b: &Group) -> Result<(SyncStats, SyncStats, Vec<Message>), Syn
     Ok((ia.stats().clone(), rb.stats().clone(), from_b_all))
 }
 
-fn admit(a: &Group, role: Role, grant: Grant) -> (Repo, Group) {
+pub(super) fn admit(a: &Group, role: Role, grant: Grant) -> (Repo, Group) {
     let repo = Repo::open_in_memory().expect("store");
     a.add_device(repo.device(), "member", role, grant)
         .expect("admit");
@@ -57,7 +57,7 @@ fn admit(a: &Group, role: Role, grant: Grant) -> (Repo, Group) {
     (repo, g)
 }
 
-fn names(g: &Group) -> Vec<String> {
+pub(super) fn names(g: &Group) -> Vec<String> {
     g.contacts(&ContactQuery {
         limit: Some(10_000),
         ..Default::default()
@@ -91,7 +91,7 @@ fn two_departments(a: &Group) -> (UnitId, UnitId) {
     (u1, u2)
 }
 
-fn group_with(n: usize) -> (Repo, Group) {
+pub(super) fn group_with(n: usize) -> (Repo, Group) {
     let repo = Repo::open_in_memory().expect("store");
     let g = repo.create_group("Riverside").expect("group");
     g.batch(|b| {
