@@ -165,6 +165,38 @@ fn ten_changed_documents_take_at_most_three_round_trips_and_send_only_them() {
     assert!(bytes < 20_000, "10 changes cost {bytes} bytes");
 }
 
+/// Both sides edited one record many times apart: the copies diverge further back than the
+/// recent changes the initiator lists, and the sync still ends with both holding everything.
+#[test]
+fn a_deep_fork_of_one_record_merges_whole() {
+    let (_ra, a) = group_with(3);
+    let (_rb, b) = admit(&a, Role::Admin, Grant::everything());
+    run(&b, &a).expect("first sync");
+    let id = a
+        .contacts(&ContactQuery::default())
+        .expect("q")
+        .first()
+        .expect("a contact")
+        .id;
+    for i in 0..20 {
+        for (g, side) in [(&a, "a"), (&b, "b")] {
+            g.update_contact(
+                id,
+                &Update::new(vec![ContactEdit::AddTag(format!("{side}-{i}"))]),
+            )
+            .expect("edit");
+        }
+    }
+    let (stats, resp, _) = run(&b, &a).expect("sync");
+    assert_eq!(stats.differing, 1);
+    assert_eq!(
+        b.document_versions().expect("v"),
+        a.document_versions().expect("v")
+    );
+    assert_eq!(b.contact(id).expect("b").tags.len(), 40);
+    assert!(stats.changes_received >= 20 && resp.changes_received >= 20);
+}
+
 #[test]
 fn a_device_the_peer_does_not_know_yet_presents_its_admission() {
     let (_ra, a) = group_with(5);
