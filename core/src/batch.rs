@@ -838,13 +838,23 @@ impl<'a> Batch<'a> {
             };
             for (id, t) in self.touched.iter_mut().filter(|(_, t)| t.dirty) {
                 let heads = t.doc.get_heads();
-                let new_changes = t.doc.get_changes(t.start.as_deref().unwrap_or(&[]));
-                match &t.start {
-                    None => w.insert_doc(id, t.kind, &t.doc.save(), &heads)?,
-                    Some(_) => {
+                // The new changes' hashes and authors, for their signatures. A new document's
+                // are read from metadata: rebuilding every change of it would cost as much as
+                // saving it again.
+                let new_changes: Vec<(ChangeHash, Vec<u8>)> = match &t.start {
+                    None => {
+                        w.insert_doc(id, t.kind, &t.doc.save(), &heads)?;
+                        t.doc
+                            .get_changes_meta(&[])
+                            .iter()
+                            .map(|c| (c.hash, c.actor.to_bytes().to_vec()))
+                            .collect()
+                    }
+                    Some(start) => {
+                        let changes = t.doc.get_changes(start);
                         // The increment is the new changes' chunks, back to back (what
                         // `save_after` would write, without walking the history again).
-                        let bytes: Vec<u8> = new_changes
+                        let bytes: Vec<u8> = changes
                             .iter()
                             .flat_map(|c| c.raw_bytes().iter().copied())
                             .collect();
@@ -854,15 +864,16 @@ impl<'a> Batch<'a> {
                         if w.append_changes(id, &bytes, &heads)? >= COMPACT_AFTER {
                             compact.push(*id);
                         }
+                        changes
+                            .iter()
+                            .map(|c| (c.hash(), c.actor_id().to_bytes().to_vec()))
+                            .collect()
                     }
-                }
-                for change in &new_changes {
-                    let hash = change.hash();
+                };
+                for (hash, actor) in new_changes {
                     let signature = match self.incoming_sigs.get(&hash) {
                         Some(sig) => sig.clone(),
-                        None if change.actor_id().to_bytes() == me.0.as_slice() => {
-                            key.sign(&hash.0).to_bytes().to_vec()
-                        }
+                        None if actor == me.0.as_slice() => key.sign(&hash.0).to_bytes().to_vec(),
                         None => {
                             return Err(Error::Permission(format!(
                                 "an unsigned change from another device in {id}"
