@@ -109,6 +109,7 @@ impl TokenTable {
         self.map.get(&token.to_ascii_lowercase()).copied()
     }
 
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.map.len()
     }
