@@ -376,7 +376,9 @@ fn remember(group: &Group, device: DeviceId, addrs: &[SocketAddr]) -> crate::err
         .map(|(_, a)| a)
         .unwrap_or_default();
     let mut merged: Vec<SocketAddr> = Vec::new();
-    for a in addrs.iter().chain(known.iter()) {
+    // At most as many new ones as an honest node announces, so a record with many addresses
+    // cannot push out every address that worked before.
+    for a in addrs.iter().take(MAX_ANNOUNCED_ADDRS).chain(known.iter()) {
         if !merged.contains(a) {
             merged.push(*a);
         }
@@ -424,6 +426,32 @@ fn announce_addrs(endpoint: &Endpoint) -> Vec<SocketAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Repo;
+    use groundwork_proto::membership::{Grant, Role};
+
+    #[test]
+    fn announced_addresses_are_added_in_front_never_replacing_known_ones() {
+        let repo = Repo::open_in_memory().expect("store");
+        let g = repo.create_group("Local 12").expect("group");
+        let peer = DeviceId([9; 32]);
+        g.add_device(peer, "b", Role::Member, Grant::everything())
+            .expect("admit");
+        let old: SocketAddr = "192.168.1.20:4433".parse().expect("addr");
+        let new: SocketAddr = "10.0.0.7:5000".parse().expect("addr");
+        g.remember_peer(peer, &[old]).expect("remember");
+        // A replayed token with an attacker's address does not make the good one unreachable.
+        remember(&g, peer, &[new]).expect("merge");
+        remember(&g, peer, &[new]).expect("merge again");
+        let known = g.known_peers().expect("peers");
+        assert_eq!(known, vec![(peer, vec![new, old])]);
+        let many: Vec<SocketAddr> = (1..40u16)
+            .map(|p| SocketAddr::from(([10, 0, 0, 1], p)))
+            .collect();
+        remember(&g, peer, &many).expect("merge");
+        let known = &g.known_peers().expect("peers")[0].1;
+        assert!(known.len() <= MAX_REMEMBERED_ADDRS);
+        assert!(known.contains(&old), "{known:?}");
+    }
 
     #[test]
     fn only_dialable_ipv4_addresses_are_used() {
