@@ -29,11 +29,11 @@ async fn members_on_one_network_find_each_other_and_meeting_mode_ends_by_itself(
         .expect("node b");
     let limit = Duration::from_secs(4);
     let ma = na
-        .meeting_mode(&[a.clone()], limit)
+        .meeting_mode(std::slice::from_ref(&a), limit)
         .await
         .expect("meeting a");
     let mb = nb
-        .meeting_mode(&[b.clone()], limit)
+        .meeting_mode(std::slice::from_ref(&b), limit)
         .await
         .expect("meeting b");
     let mut found = mb.discovered();
