@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use groundwork_core::model::{Channel, Timestamp};
@@ -82,7 +83,12 @@ Serve this device's groups to peers until Ctrl-C (or --for SECONDS).
 While it runs, members' devices can sync with this one (`groundwork sync` there). Peers reach
 this device at the address it had in an invite ticket, or the one they saw in a previous sync:
 keep a fixed port with --listen (e.g. --listen 0.0.0.0:7878) so that address stays valid.
-Discovery on the local network (meeting mode, mDNS) does not exist yet.
+
+With --meeting[=DURATION], member devices on the same network find each other without any
+address: each announces, by mDNS, an id that changes every ten minutes and that only members of
+its groups can recognise (never its device id or a group id), and this device syncs with each
+member it finds. Meeting mode turns itself off after DURATION (default 60m, at most 4h); a fixed
+--listen port would let others link announcements, so leave the port free for meetings.
 
 Only one groundwork command can use the store at a time: stop `serve` before running others.";
 
@@ -205,6 +211,18 @@ pub(crate) struct ServeArgs {
     /// Stop after this many seconds [default: run until Ctrl-C]
     #[arg(long = "for", value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) for_secs: Option<u64>,
+    /// Meeting mode: for DURATION, announce this device on the local network under an id only
+    /// members recognise, and sync with each member device found (90m, 2h, 30s; a bare number
+    /// is minutes; at most 4h) [default: 60m]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "60m",
+        value_parser = parse_meeting
+    )]
+    pub(crate) meeting: Option<Duration>,
 }
 
 /// A peer typed as `DEVICE@IP:PORT[,IP:PORT…]`.
@@ -516,6 +534,32 @@ fn parse_peer(s: &str) -> Result<PeerArg, String> {
     })
 }
 
+/// A meeting-mode duration: `30s`, `90m`, `2h`, or a bare number of minutes; 1 s to 4 h.
+fn parse_meeting(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (number, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => (&s[..i], s[i..].trim()),
+        None => (s, "m"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration: write 30s, 90m or 2h"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" | "min" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(format!("`{s}` is not a duration: write 30s, 90m or 2h")),
+    };
+    let max = groundwork_core::node::MAX_MEETING;
+    if secs == 0 || secs > max.as_secs() {
+        return Err(format!(
+            "meeting mode runs from 1 second to {} hours",
+            max.as_secs() / 3600
+        ));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
 fn parse_scale(s: &str) -> Result<f64, String> {
     let f: f64 = s
         .trim()
@@ -606,5 +650,16 @@ mod tests {
         assert!(parse_peer("@127.0.0.1:1").is_err());
         assert!(parse_peer("abcd@nowhere").is_err());
         assert!(parse_scale("NaN").is_err());
+    }
+
+    #[test]
+    fn meeting_durations() {
+        assert_eq!(parse_meeting("90"), Ok(Duration::from_secs(90 * 60)));
+        assert_eq!(parse_meeting("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_meeting("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_meeting("4h"), Ok(Duration::from_secs(4 * 3600)));
+        for bad in ["0", "5h", "241m", "ten", "10d", "", "-1s"] {
+            assert!(parse_meeting(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -129,6 +129,10 @@ impl From<NodeError> for CliError {
             NodeError::RelayUrl(_) => {
                 CliError::user(e.to_string()).hint("give the group's relay as an iroh-relay URL")
             }
+            NodeError::Meeting(_) => CliError::user(e.to_string()).hint(
+                "meeting mode needs multicast on the local network (mDNS, UDP port 5353); without \
+                 it, serve without --meeting and let members `groundwork sync` to this address",
+            ),
             other => CliError::user(other.to_string()).hint(
                 "the session with the peer failed; run the command again, and check that both \
                  devices are members of the group",

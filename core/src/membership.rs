@@ -194,6 +194,21 @@ impl Group {
         Ok(state.logs.get(&state.store, &self.id)?.heads())
     }
 
+    /// The group's founding operation as stored: its body and the founder's signature. Only
+    /// members receive it (the group id is only a hash of the body), so meeting mode derives its
+    /// key from it.
+    pub(crate) fn genesis_op(&self) -> Result<Vec<u8>> {
+        let mut state = self.repo.lock();
+        let state = &mut *state;
+        let log = state.logs.get(&state.store, &self.id)?;
+        log.ops()
+            .find(|o| matches!(o.op().action, Action::Create { .. }))
+            .map(VerifiedOp::to_bytes)
+            .ok_or_else(|| {
+                StoreError::Corrupt("membership log without its Create operation".into()).into()
+            })
+    }
+
     /// Remembers where a member's device was reached (for the next `sync`).
     pub fn remember_peer(&self, device: DeviceId, addrs: &[std::net::SocketAddr]) -> Result<()> {
         if addrs.is_empty() {

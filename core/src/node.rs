@@ -4,7 +4,8 @@
 //! Defaults keep every packet between the group's own devices: no n0 relay, no n0 DNS or pkarr
 //! address lookup, no port mapper (iroh's `Minimal` preset, built without the port-mapper
 //! feature). Peers are dialled at the direct addresses the caller gives (from an invite ticket
-//! or meeting-mode discovery); a relay is used only if the group configured one it hosts.
+//! or meeting-mode discovery, see [`Node::meeting_mode`]); a relay is used only if the group
+//! configured one it hosts.
 //!
 //! Everything a peer sends is bounded (QUIC stream and connection windows, frame size, a
 //! deadline per frame) and every session runs in a task of its own, so a panic or an error in
@@ -14,6 +15,7 @@ mod frames;
 mod gate;
 mod invite;
 mod live;
+mod meeting;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -34,6 +36,10 @@ use crate::sync::{SyncError, SyncSession, SyncStats};
 pub use frames::FrameIoError;
 pub use invite::{Invite, JOIN_ALPN, Joined};
 pub use live::LiveLink;
+pub use meeting::{
+    Discovered, EPOCH_SECS, MAX_MEETING, MAX_MEETING_GROUPS, MEETING_SERVICE, MeetingError,
+    MeetingKey, MeetingMode, TOKEN_CHARS, epoch_at,
+};
 
 /// The sync protocol's ALPN.
 pub const SYNC_ALPN: &[u8] = b"/groundwork/sync/1";
@@ -84,6 +90,8 @@ pub enum NodeError {
     Core(#[from] crate::Error),
     #[error("bad relay URL: {0}")]
     RelayUrl(String),
+    #[error(transparent)]
+    Meeting(#[from] MeetingError),
 }
 
 /// A finished sync session, as the node reports it.

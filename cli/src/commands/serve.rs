@@ -1,5 +1,8 @@
 //! `groundwork serve`: this device on the network, answering its groups' members' syncs until
-//! Ctrl-C or a time limit.
+//! Ctrl-C or a time limit; with `--meeting`, also finding members on the local network for a
+//! while and syncing with them.
+
+mod meeting;
 
 use std::time::Duration;
 
@@ -51,6 +54,10 @@ pub(crate) fn run(ctx: &Ctx, args: &ServeArgs, json: bool) -> Result<Report> {
             );
             print_now(&out)?;
         }
+        let mut meeting = match args.meeting {
+            Some(l) => Some(meeting::Meeting::start(&node, &names_repo, l, &names, json).await?),
+            None => None,
+        };
         note(&match limit {
             Some(l) => format!("Serving for {} seconds (Ctrl-C stops sooner)…", l.as_secs()),
             None => "Serving until Ctrl-C…".to_owned(),
@@ -66,6 +73,8 @@ pub(crate) fn run(ctx: &Ctx, args: &ServeArgs, json: bool) -> Result<Report> {
         let why = loop {
             tokio::select! {
                 r = sessions.recv() => match r {
+                    // Syncs this device starts are meeting mode's; it reports them below.
+                    Ok(report) if report.initiated => {}
                     Ok(report) => {
                         if report.outcome.is_ok() { ok += 1 } else { failed += 1 }
                         if let Some(g) = report.group
@@ -78,10 +87,30 @@ pub(crate) fn run(ctx: &Ctx, args: &ServeArgs, json: bool) -> Result<Report> {
                     Err(RecvError::Lagged(n)) => note(&format!("note: {n} session reports were missed")),
                     Err(RecvError::Closed) => break "the node stopped",
                 },
+                event = next_meeting(&mut meeting) => match event {
+                    meeting::Event::Found(d) => {
+                        if let Some(m) = meeting.as_mut() {
+                            m.found(&node, &d, &names, json)?;
+                        }
+                    }
+                    meeting::Event::Synced(report) => {
+                        if report.outcome.is_ok() { ok += 1 } else { failed += 1 }
+                        session_line(&report, &names, json)?;
+                    }
+                    meeting::Event::Ended => {
+                        if json {
+                            json_line(&json!({ "event": "meeting_ended", "reason": "time limit" }))?;
+                        } else {
+                            print_now("Meeting mode ended: this device is no longer announced.")?;
+                        }
+                    }
+                },
                 () = &mut stop => break "time limit reached",
                 () = net::ctrl_c() => break "stopped with Ctrl-C",
             }
         };
+        // Announcing stops before the node does.
+        drop(meeting);
         note(&format!("Stopping: {why}."));
         let mut human = String::new();
         outln!(
@@ -99,6 +128,14 @@ pub(crate) fn run(ctx: &Ctx, args: &ServeArgs, json: bool) -> Result<Report> {
             json!({ "event": "stopped", "reason": why, "sessions": ok, "failed": failed }),
         ))
     })
+}
+
+/// Meeting mode's next event; never, when it is off.
+async fn next_meeting(meeting: &mut Option<meeting::Meeting>) -> meeting::Event {
+    match meeting {
+        Some(m) => m.next().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// One line per finished session.
