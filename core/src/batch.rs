@@ -619,10 +619,8 @@ impl<'a> Batch<'a> {
         let members = self.membership()?;
         let mut signers = BTreeSet::new();
         for (change, signed) in decoded.iter().zip(changes) {
-            let actor: [u8; 32] =
-                change.actor_id().to_bytes().try_into().map_err(|_| {
-                    Error::Permission("a change's author is not a device key".into())
-                })?;
+            let actor = doc::device_of_actor(change.actor_id().to_bytes())
+                .ok_or_else(|| Error::Permission("a change's author is not a device key".into()))?;
             let signer = DeviceId(actor);
             let hash = change.hash();
             if !signed.verify(&hash.0, &signer) {
@@ -873,7 +871,9 @@ impl<'a> Batch<'a> {
                 for (hash, actor) in new_changes {
                     let signature = match self.incoming_sigs.get(&hash) {
                         Some(sig) => sig.clone(),
-                        None if actor == me.0.as_slice() => key.sign(&hash.0).to_bytes().to_vec(),
+                        None if doc::device_of_actor(&actor) == Some(me.0) => {
+                            key.sign(&hash.0).to_bytes().to_vec()
+                        }
                         None => {
                             return Err(Error::Permission(format!(
                                 "an unsigned change from another device in {id}"

@@ -90,6 +90,20 @@ impl DocKind {
     }
 }
 
+/// The device behind an Automerge actor id. It is the device key itself, or the id Automerge
+/// derives from it for an edit made at an older version of a document this device has edited
+/// since (`isolate`: 4 magic bytes, a LEB128 level, then the key) — that edit must still count
+/// as, and be signed by, the device.
+pub(crate) fn device_of_actor(actor: &[u8]) -> Option<[u8; 32]> {
+    const ISOLATED: [u8; 4] = [0x13, 0xb2, 0x23, 0x09];
+    if let Ok(key) = <[u8; 32]>::try_from(actor) {
+        return Some(key);
+    }
+    let rest = actor.strip_prefix(&ISOLATED)?;
+    let level_end = rest.iter().take(10).position(|b| b & 0x80 == 0)?;
+    <[u8; 32]>::try_from(&rest[level_end + 1..]).ok()
+}
+
 /// A fresh document for `actor` that counts text in UTF-16 code units.
 pub(crate) fn new_document(actor: &ActorId) -> AutoCommit {
     AutoCommit::new_with_encoding(TextEncoding::Utf16CodeUnit).with_actor(actor.clone())
@@ -220,7 +234,10 @@ impl<'a> Reader<'a> {
     /// The device that made an operation and when its change was made.
     fn who_and_when(&self, op: &ObjId) -> (String, Option<Timestamp>) {
         let who = match op {
-            ObjId::Id(_, actor, _) => actor.to_hex_string(),
+            ObjId::Id(_, actor, _) => match device_of_actor(actor.to_bytes()) {
+                Some(device) => hex::encode(device),
+                None => actor.to_hex_string(),
+            },
             ObjId::Root => String::new(),
         };
         let at = self

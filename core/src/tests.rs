@@ -265,6 +265,35 @@ fn stale_update_does_not_erase_merged_edits() {
     );
 }
 
+/// A stale screen on the device that has itself edited the record since: Automerge commits
+/// such an edit under an actor id derived from the device key. It is still this device's edit:
+/// signed, stored, and accepted by another member.
+#[test]
+fn a_stale_edit_after_this_devices_own_edit_is_signed_and_syncs() {
+    let (_ra, a) = group();
+    let c = a
+        .create_contact(&NewContact::named("Mei Chen"))
+        .expect("create");
+    let v1 = a.contact(c.id).expect("read").meta.version;
+    a.update_contact(
+        c.id,
+        &Update::new(vec![ContactEdit::AddTag("steward".into())]),
+    )
+    .expect("own edit");
+    let merged = a
+        .update_contact(
+            c.id,
+            &Update::based_on(v1, vec![ContactEdit::SetName("Mei Chen-Lopez".into())]),
+        )
+        .expect("stale edit on the same device");
+    assert_eq!(merged.name, "Mei Chen-Lopez");
+    assert!(merged.tags.contains("steward"), "the newer edit survives");
+    let (_rb, b) = replica_of(&a);
+    let on_b = b.contact(c.id).expect("b has it");
+    assert_eq!(on_b.name, "Mei Chen-Lopez");
+    assert!(on_b.tags.contains("steward"));
+}
+
 #[test]
 fn concurrent_sets_are_conflicts_until_resolved() {
     let (_ra, a) = group();
