@@ -456,6 +456,9 @@ pub(crate) struct TalkArgs {
     /// Who does the follow-up [default: the organizer]
     #[arg(long, value_name = "A", requires = "follow_up_due")]
     pub(crate) follow_up_assignee: Option<String>,
+    /// Make the follow-up a recurring check-in every N days (e.g. 14 for a leader)
+    #[arg(long, value_name = "DAYS", requires = "follow_up_due", value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub(crate) follow_up_every: Option<u32>,
     /// Never ask for missing steps, even in a terminal
     #[arg(long)]
     pub(crate) no_prompt: bool,

@@ -20,8 +20,12 @@
 //! # Ok(()) }
 //! ```
 
+pub mod agenda;
 mod authority;
 mod batch;
+pub mod benchmarks;
+pub mod chart;
+mod coverage;
 mod doc;
 pub mod error;
 pub mod events;
