@@ -735,3 +735,71 @@ fn a_partial_grant_says_its_counts_are_partial() {
             .partial
     );
 }
+
+#[test]
+fn index_rows_from_before_the_workflows_are_rebuilt_on_open() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("store.db");
+    let key = crate::StoreKey::random();
+    let group_id;
+    {
+        let repo = crate::Repo::open(&path, &key).expect("open");
+        let g = repo.create_group("Maple Court Tenants").expect("g");
+        group_id = g.id();
+        let task = g
+            .create_follow_up(&NewFollowUp {
+                kind: FollowUpKind::Onboarding,
+                ..NewFollowUp::new("Hand out flyers", "Bea")
+            })
+            .expect("task");
+        g.complete_follow_up(task.id, "").expect("done");
+        let plan = g
+            .create_plan(&NewPlan {
+                title: "Welcome new members".into(),
+                ..Default::default()
+            })
+            .expect("plan");
+        g.update_plan(
+            plan.id,
+            &Update::new(vec![PlanEdit::AddBenchmark {
+                description: "onboarding tasks done this year".into(),
+                target: 10,
+                deadline: None,
+                query: RecordQuery {
+                    follow_up_kind: Some(FollowUpKind::Onboarding),
+                    completed: Some(true),
+                    since: Some(
+                        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+                            .single()
+                            .expect("t"),
+                    ),
+                    ..RecordQuery::counting(Counted::FollowUps)
+                },
+            }]),
+        )
+        .expect("benchmark");
+        // What a store written before migration 3 holds after it: the new columns empty, no
+        // benchmark rows, and the migration's request to rebuild them.
+        repo.lock()
+            .store
+            .conn
+            .execute_batch(
+                "UPDATE followups_idx SET created_at = NULL, completed_at = NULL;
+                 DELETE FROM benchmarks_idx;
+                 INSERT OR REPLACE INTO meta (key, value) VALUES ('reindex', x'01');",
+            )
+            .expect("age the index");
+        assert!(
+            g.benchmark_progress(None, Utc::now())
+                .expect("p")
+                .is_empty()
+        );
+    }
+    let repo = crate::Repo::open(&path, &key).expect("reopen");
+    let g = repo.group(group_id).expect("group");
+    let progress = g.benchmark_progress(None, Utc::now()).expect("progress");
+    assert_eq!(progress.len(), 1);
+    assert_eq!(progress[0].count, Some(1), "completed_at was rebuilt");
+    let asked: Option<Vec<u8>> = repo.lock().store.meta("reindex").expect("meta");
+    assert!(asked.is_none(), "rebuilt once");
+}
