@@ -8,9 +8,11 @@
 use rusqlite::params;
 
 use crate::error::Result;
+use crate::events::RecordKind;
 use crate::group::Group;
 use crate::ids::{EntryId, PlanId, UnitId};
 use crate::model::{AssessmentAtLeast, Counted, FollowUpKind, RecordQuery, Timestamp};
+use crate::query::QueryWatch;
 
 /// A benchmark and where it stands.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -65,6 +67,23 @@ impl Group {
             out.push(b);
         }
         Ok(out)
+    }
+
+    /// Watches benchmark progress (one plan's, or every plan's): yields it now, then again
+    /// whenever a record that can change it changes (contacts with their conversations,
+    /// follow-ups, plans, the terrain, the scale) — here or by sync. For a plan screen that
+    /// shows progress live.
+    pub fn watch_benchmarks(&self, plan: Option<PlanId>) -> QueryWatch<Vec<BenchmarkProgress>> {
+        self.watch(
+            vec![
+                RecordKind::Contact,
+                RecordKind::FollowUp,
+                RecordKind::Plan,
+                RecordKind::Terrain,
+                RecordKind::Settings,
+            ],
+            move |g| g.benchmark_progress(plan, chrono::Utc::now()),
+        )
     }
 
     fn benchmark_rows(&self, plan: Option<PlanId>) -> Result<Vec<BenchmarkProgress>> {

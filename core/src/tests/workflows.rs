@@ -582,6 +582,24 @@ fn plan_benchmarks_move_as_the_records_do() {
     assert!(progress.iter().all(|b| !b.partial && !b.missed));
     assert_eq!(progress[0].fraction(), 1.0);
 
+    // A plan screen watching its benchmarks sees them move as the records do.
+    let mut watch = g.watch_benchmarks(Some(plan.id));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    rt.block_on(async {
+        let first = watch.next().await.expect("open").expect("progress");
+        assert_eq!(first[0].count, Some(3));
+        g.record_conversation(
+            bea,
+            &one_on_one("Rosa P.", feb_1 + Duration::days(12), None, ""),
+        )
+        .expect("talk");
+        let moved = watch.next().await.expect("open").expect("progress");
+        assert_eq!(moved[0].count, Some(4));
+    });
+
     // Past the deadline without the target: missed.
     let late = g
         .benchmark_progress(Some(plan.id), feb_1 + Duration::days(40))
