@@ -821,3 +821,73 @@ fn index_rows_from_before_the_workflows_are_rebuilt_on_open() {
     let asked: Option<Vec<u8>> = repo.lock().store.meta("reindex").expect("meta");
     assert!(asked.is_none(), "rebuilt once");
 }
+
+#[test]
+fn benchmarks_written_with_the_first_measures_read_as_queries() {
+    use automerge::transaction::Transactable;
+    use automerge::{ObjType, ROOT, ReadDoc, ScalarValue};
+
+    let (repo, g) = group();
+    let p = plant(&g);
+    let plan = g
+        .create_plan(&NewPlan {
+            title: "Written by an earlier version".into(),
+            ..Default::default()
+        })
+        .expect("plan");
+    // A benchmark as the first schema wrote it: a measure's name with its unit and date beside.
+    let since = Utc
+        .with_ymd_and_hms(2026, 2, 1, 0, 0, 0)
+        .single()
+        .expect("t");
+    let mut doc = super::raw_copy(&repo, &g, plan.id.into());
+    let before = doc.get_heads();
+    let (_, list) = doc.get(ROOT, "benchmarks").expect("get").expect("list");
+    let e = doc.insert_object(&list, 0, ObjType::Map).expect("entry");
+    doc.put(&e, "id", crate::ids::EntryId::random().to_string())
+        .expect("id");
+    doc.put(&e, "description", "20 one-on-ones in Dept. B")
+        .expect("description");
+    doc.put(&e, "target", 20_u64).expect("target");
+    doc.put(&e, "measure", "conversations").expect("measure");
+    doc.put(&e, "measure_unit", p.dept_b.to_string())
+        .expect("unit");
+    doc.put(
+        &e,
+        "measure_since",
+        ScalarValue::Timestamp(since.timestamp_millis()),
+    )
+    .expect("since");
+    doc.commit();
+    let changes: Vec<crate::proto::signed::SignedChange> = doc
+        .get_changes(&before)
+        .iter()
+        .map(|c| {
+            crate::proto::signed::SignedChange::sign(
+                c.raw_bytes().to_vec(),
+                &c.hash().0,
+                repo.device_key(),
+            )
+        })
+        .collect();
+    g.import_signed_changes(plan.id.into(), &changes)
+        .expect("import");
+
+    let read = g.plan(plan.id).expect("plan");
+    assert_eq!(
+        read.benchmarks[0].query,
+        RecordQuery {
+            unit: Some(p.dept_b),
+            since: Some(since),
+            ..RecordQuery::counting(Counted::Conversations)
+        }
+    );
+    let bea = person(&g, "Bea", p.b_days, &[]);
+    g.record_conversation(
+        bea,
+        &one_on_one("Rosa P.", since + Duration::days(1), None, ""),
+    )
+    .expect("talk");
+    let progress = g.benchmark_progress(None, Utc::now()).expect("progress");
+    assert_eq!(progress[0].count, Some(1));
+}
