@@ -583,6 +583,12 @@ pub(crate) enum PlanCommand {
     Add(PlanAddArgs),
     /// The plans, with how many benchmarks each has met
     List,
+    /// A plan: goals, strategy, tactics, benchmarks with progress, reflections
+    Show(PlanShowArgs),
+    /// Add a tactic with who carries it out and when
+    Tactic(PlanTacticArgs),
+    /// After an action: what worked, what didn't, what next, and what to celebrate
+    Reflect(PlanReflectArgs),
     /// Benchmarks: targets counted from the records
     #[command(subcommand)]
     Benchmark(BenchmarkCommand),
@@ -599,6 +605,55 @@ pub(crate) struct PlanAddArgs {
     /// The strategy, in a few sentences
     #[arg(long, value_name = "TEXT")]
     pub(crate) strategy: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct PlanShowArgs {
+    /// The plan: its title (or part of it) or id
+    #[arg(value_name = "PLAN")]
+    pub(crate) plan: String,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct PlanTacticArgs {
+    /// The plan: its title (or part of it) or id
+    #[arg(value_name = "PLAN")]
+    pub(crate) plan: String,
+    /// The tactic ("Deliver the petition to the manager")
+    #[arg(value_name = "TACTIC")]
+    pub(crate) description: String,
+    /// Who carries it out
+    #[arg(long, value_name = "O")]
+    pub(crate) owner: Option<String>,
+    /// When
+    #[arg(long, value_name = "DATE", value_parser = when::parse_at)]
+    pub(crate) date: Option<Timestamp>,
+    /// Mark an existing tactic (by the start of its id or description) done instead
+    #[arg(long, conflicts_with_all = ["owner", "date"])]
+    pub(crate) done: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct PlanReflectArgs {
+    /// The plan: its title (or part of it) or id
+    #[arg(value_name = "PLAN")]
+    pub(crate) plan: String,
+    /// The action reflected on; a tactic of the plan (the start of its description or id)
+    /// links the reflection to it
+    #[arg(long, value_name = "ACTION")]
+    pub(crate) action: String,
+    /// What worked
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) worked: Option<String>,
+    /// What didn't
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) didnt: Option<String>,
+    /// What next
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) next: Option<String>,
+    /// What the group celebrates
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) celebrate: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

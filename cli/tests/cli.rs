@@ -623,4 +623,42 @@ fn wall_chart_structure_test_and_benchmarks_on_the_demo() {
     let text = store.run(&["plan", "benchmark", "list"]).success();
     assert!(text.stdout.contains("100/100"), "{}", text.stdout);
     assert!(text.stdout.contains('█'), "a progress bar: {}", text.stdout);
+
+    // Tactics with owners and dates; a reflection on one, with a celebration.
+    store
+        .run(&[
+            "plan",
+            "tactic",
+            "overtime",
+            "Deliver the petition",
+            "--owner",
+            "Rosa P.",
+            "--date",
+            "2099-03-01",
+        ])
+        .success();
+    store
+        .run(&["plan", "tactic", "overtime", "deliver", "--done"])
+        .success();
+    let r = store.json(&[
+        "plan",
+        "reflect",
+        "overtime",
+        "--action",
+        "deliver",
+        "--worked",
+        "Forty of us walked in",
+        "--celebrate",
+        "They backed down on Saturdays!",
+    ]);
+    assert_eq!(r["reflection"]["action"], "Deliver the petition");
+    assert!(r["reflection"]["tactic"].is_string(), "{r}");
+    let shown = store.json(&["plan", "show", "overtime"]);
+    assert_eq!(shown["plan"]["tactics"][0]["done"], true);
+    assert_eq!(shown["plan"]["tactics"][0]["owner"], "Rosa P.");
+    assert_eq!(
+        shown["plan"]["reflections"][0]["celebration"],
+        "They backed down on Saturdays!"
+    );
+    assert_eq!(shown["benchmarks"][0]["count"], 100);
 }

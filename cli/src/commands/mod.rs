@@ -74,6 +74,9 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
         Command::Followup(FollowupCommand::Done(a)) => followup::done(&ctx, &a),
         Command::Plan(PlanCommand::Add(a)) => plan::add(&ctx, &a),
         Command::Plan(PlanCommand::List) => plan::list(&ctx),
+        Command::Plan(PlanCommand::Show(a)) => plan::show(&ctx, &a),
+        Command::Plan(PlanCommand::Tactic(a)) => plan::tactic(&ctx, &a),
+        Command::Plan(PlanCommand::Reflect(a)) => plan::reflect(&ctx, &a),
         Command::Plan(PlanCommand::Benchmark(BenchmarkCommand::Add(a))) => {
             plan::benchmark_add(&ctx, &a)
         }

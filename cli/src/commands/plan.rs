@@ -6,16 +6,19 @@ use std::collections::HashMap;
 use chrono::Utc;
 use groundwork_core::Group;
 use groundwork_core::benchmarks::BenchmarkProgress;
-use groundwork_core::ids::UnitId;
+use groundwork_core::ids::{EntryId, UnitId};
 use groundwork_core::model::{
-    AssessmentAtLeast, AssessmentScale, Counted, FollowUpKind, NewPlan, PlanEdit, RecordQuery,
-    Update,
+    AssessmentAtLeast, AssessmentScale, Counted, FollowUpKind, NewPlan, Plan, PlanEdit,
+    RecordQuery, Update,
 };
 use serde_json::json;
 
-use crate::args::{BenchmarkAddArgs, BenchmarkListArgs, CountArg, FollowUpKindArg, PlanAddArgs};
+use crate::args::{
+    BenchmarkAddArgs, BenchmarkListArgs, CountArg, FollowUpKindArg, PlanAddArgs, PlanReflectArgs,
+    PlanShowArgs, PlanTacticArgs,
+};
 use crate::commands::Ctx;
-use crate::error::Result;
+use crate::error::{CliError, Result};
 use crate::output::{Report, outln, table, to_json};
 use crate::resolve;
 use crate::when::show_date;
@@ -93,6 +96,166 @@ pub(crate) fn list(ctx: &Ctx) -> Result<Report> {
         }).collect::<Vec<_>>(),
     });
     Ok(Report::new(human, json))
+}
+
+pub(crate) fn show(ctx: &Ctx, args: &PlanShowArgs) -> Result<Report> {
+    let (group, _) = ctx.group()?;
+    let (id, _) = resolve::plan(&group, &args.plan)?;
+    let plan = group.plan(id)?;
+    let units = resolve::unit_names(&group.units()?);
+    let mut human = String::new();
+    outln!(human, "{} ({})", plan.title, plan.id);
+    if !plan.units.is_empty() {
+        let names: Vec<String> = plan
+            .units
+            .iter()
+            .map(|u| units.get(u).cloned().unwrap_or_else(|| u.to_string()))
+            .collect();
+        outln!(human, "About: {}", names.join(", "));
+    }
+    for g in &plan.goals {
+        outln!(human, "Goal ({}): {}", g.horizon.as_str(), g.text);
+    }
+    if !plan.strategy.trim().is_empty() {
+        outln!(human, "Strategy: {}", plan.strategy.trim());
+    }
+    if !plan.tactics.is_empty() {
+        outln!(human, "Tactics:");
+        for t in &plan.tactics {
+            outln!(
+                human,
+                "  [{}] {}{}{}  ({})",
+                if t.done { "x" } else { " " },
+                t.description,
+                if t.owner.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {}", t.owner)
+                },
+                t.date
+                    .as_ref()
+                    .map(|d| format!(", {}", show_date(d)))
+                    .unwrap_or_default(),
+                t.id.to_string().chars().take(8).collect::<String>()
+            );
+        }
+    }
+    let progress = group.benchmark_progress(Some(id), Utc::now())?;
+    if !progress.is_empty() {
+        outln!(human, "Benchmarks:");
+        human.push_str(&render(&group, &progress)?);
+    }
+    for r in &plan.reflections {
+        outln!(human, "Reflection on {} ({}):", r.action, show_date(&r.at));
+        for (what, text) in [
+            ("worked", &r.worked),
+            ("didn't", &r.didnt),
+            ("next", &r.next),
+            ("celebrate", &r.celebration),
+        ] {
+            if !text.trim().is_empty() {
+                outln!(human, "  {what}: {}", text.trim());
+            }
+        }
+    }
+    Ok(Report::new(
+        human,
+        json!({ "plan": to_json(&plan)?, "benchmarks": to_json(&progress)? }),
+    ))
+}
+
+/// A tactic of the plan from the start of its id or of its description.
+fn find_tactic(plan: &Plan, query: &str) -> Option<EntryId> {
+    let q = query.trim().to_lowercase();
+    let hits: Vec<EntryId> = plan
+        .tactics
+        .iter()
+        .filter(|t| {
+            t.id.to_string().starts_with(&q) || t.description.to_lowercase().starts_with(&q)
+        })
+        .map(|t| t.id)
+        .collect();
+    match hits.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+}
+
+pub(crate) fn tactic(ctx: &Ctx, args: &PlanTacticArgs) -> Result<Report> {
+    let (group, _) = ctx.group()?;
+    let (id, _) = resolve::plan(&group, &args.plan)?;
+    let edit = if args.done {
+        let plan = group.plan(id)?;
+        let tactic = find_tactic(&plan, &args.description).ok_or_else(|| {
+            CliError::user(format!(
+                "no single tactic of \"{}\" starts with \"{}\"",
+                plan.title, args.description
+            ))
+            .hint("`groundwork plan show PLAN` lists the tactics")
+        })?;
+        PlanEdit::SetTacticDone {
+            id: tactic,
+            done: true,
+        }
+    } else {
+        PlanEdit::AddTactic {
+            description: args.description.clone(),
+            owner: args.owner.clone().unwrap_or_default(),
+            date: args.date,
+        }
+    };
+    let plan = group.update_plan(id, &Update::new(vec![edit]))?;
+    let mut human = String::new();
+    outln!(
+        human,
+        "{} \"{}\": {} tactics, {} done",
+        if args.done { "Done in" } else { "Added to" },
+        plan.title,
+        plan.tactics.len(),
+        plan.tactics.iter().filter(|t| t.done).count()
+    );
+    Ok(Report::new(
+        human,
+        json!({ "tactics": to_json(&plan.tactics)? }),
+    ))
+}
+
+pub(crate) fn reflect(ctx: &Ctx, args: &PlanReflectArgs) -> Result<Report> {
+    let (group, _) = ctx.group()?;
+    let (id, _) = resolve::plan(&group, &args.plan)?;
+    let plan = group.plan(id)?;
+    let tactic = find_tactic(&plan, &args.action);
+    let action = tactic
+        .and_then(|t| plan.tactics.iter().find(|x| x.id == t))
+        .map_or_else(|| args.action.clone(), |t| t.description.clone());
+    let text = |t: &Option<String>| t.clone().unwrap_or_default();
+    let plan = group.update_plan(
+        id,
+        &Update::new(vec![PlanEdit::AddReflection {
+            action,
+            tactic,
+            at: Utc::now(),
+            worked: text(&args.worked),
+            didnt: text(&args.didnt),
+            next: text(&args.next),
+            celebration: text(&args.celebrate),
+        }]),
+    )?;
+    let mut human = String::new();
+    outln!(
+        human,
+        "Reflection added to \"{}\"{}",
+        plan.title,
+        if tactic.is_some() {
+            " (linked to the tactic)"
+        } else {
+            ""
+        }
+    );
+    Ok(Report::new(
+        human,
+        json!({ "reflection": plan.reflections.last().map(to_json).transpose()? }),
+    ))
 }
 
 fn query_from(group: &Group, args: &BenchmarkAddArgs) -> Result<RecordQuery> {
