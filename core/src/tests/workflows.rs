@@ -581,6 +581,13 @@ fn plan_benchmarks_move_as_the_records_do() {
     assert_eq!(progress[0].plan_title, "Stop forced overtime");
     assert!(progress.iter().all(|b| !b.partial && !b.missed));
     assert_eq!(progress[0].fraction(), 1.0);
+    // Once both phones have everything, they count the same: progress and the wall chart.
+    copy_all(&g, &b);
+    assert_eq!(b.benchmark_progress(None, now).expect("b"), progress);
+    assert_eq!(
+        b.wall_chart(&ChartOptions::default()).expect("b"),
+        g.wall_chart(&ChartOptions::default()).expect("g")
+    );
 
     // A plan screen watching its benchmarks sees them move as the records do.
     let mut watch = g.watch_benchmarks(Some(plan.id));
