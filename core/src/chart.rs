@@ -12,7 +12,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::params;
 
-use crate::coverage::Coverage;
 use crate::error::Result;
 use crate::group::Group;
 use crate::ids::{ContactId, TerrainTreeId, UnitId};
@@ -311,9 +310,4 @@ impl Group {
     pub(crate) fn terrain_tree(&self) -> Result<Terrain> {
         Ok(Terrain::new(self.units()?))
     }
-}
-
-/// Whether a unit's counts are all on this device.
-pub(crate) fn unit_partial(coverage: &Coverage, unit: UnitId) -> bool {
-    !coverage.covers_unit(unit)
 }

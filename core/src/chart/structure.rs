@@ -200,7 +200,7 @@ impl Group {
                     })
                     .collect(),
                 missing_do_not_contact: missing_do_not_contact as u64,
-                partial: super::unit_partial(&coverage, unit),
+                partial: !coverage.covers_unit(unit),
             });
         }
         Ok(StructureResult {
