@@ -494,8 +494,13 @@ pub(crate) struct FollowupsArgs {
     /// Which ones
     #[arg(long = "when", id = "when_flag", value_enum, value_name = "WHEN")]
     pub(crate) when_flag: Option<When>,
-    /// Only those assigned to this organizer
-    #[arg(long, visible_alias = "assignee", value_name = "O")]
+    /// Only those assigned to this organizer (--organizer "" for everyone's)
+    #[arg(
+        long,
+        visible_alias = "assignee",
+        env = "GROUNDWORK_ORGANIZER",
+        value_name = "O"
+    )]
     pub(crate) organizer: Option<String>,
     /// Show at most this many (at most 10000)
     #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
