@@ -61,8 +61,17 @@ pub(crate) enum Command {
     Contact(ContactCommand),
     /// Record an organizing conversation (a one-on-one) with a contact
     Talk(TalkArgs),
-    /// List the open follow-ups that are due
+    /// List the open follow-ups that are due: overdue, today, this week
     Followups(FollowupsArgs),
+    /// Add a follow-up, snooze it, hand it to someone else, or mark it done
+    #[command(subcommand)]
+    Followup(FollowupCommand),
+    /// Plans and their benchmarks, with progress counted from the records
+    #[command(subcommand)]
+    Plan(PlanCommand),
+    /// The wall chart: each unit's people by assessment, committee members, organizers;
+    /// `chart test` runs a structure test
+    Chart(ChartArgs),
     /// List the groups on this device, or create one
     Groups(GroupsArgs),
     /// Create a group, invite a device in person, join with an invite, manage members
@@ -474,6 +483,9 @@ pub(crate) struct TalkArgs {
     /// Who does the follow-up [default: the organizer]
     #[arg(long, value_name = "A", requires = "follow_up_due")]
     pub(crate) follow_up_assignee: Option<String>,
+    /// Make the follow-up a recurring check-in every N days (e.g. 14 for a leader)
+    #[arg(long, value_name = "DAYS", requires = "follow_up_due", value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub(crate) follow_up_every: Option<u32>,
     /// Never ask for missing steps, even in a terminal
     #[arg(long)]
     pub(crate) no_prompt: bool,
@@ -484,9 +496,9 @@ pub(crate) struct TalkArgs {
 pub(crate) enum When {
     /// Due before now
     Overdue,
-    /// Due before the end of today, overdue included
+    /// Overdue, then due before the end of today
     Today,
-    /// Due in the next 7 days, overdue included
+    /// Overdue, then due today or in the next six days
     Week,
     /// Every open follow-up, undated ones too
     All,
@@ -494,15 +506,337 @@ pub(crate) enum When {
 
 #[derive(Args, Debug)]
 pub(crate) struct FollowupsArgs {
-    /// Only those assigned to this person
-    #[arg(long, value_name = "A")]
-    pub(crate) assignee: Option<String>,
+    /// Which ones (also as a word: `groundwork followups week`)
+    #[arg(value_enum, value_name = "WHEN", conflicts_with = "when_flag")]
+    pub(crate) when: Option<When>,
     /// Which ones
-    #[arg(long, value_enum, default_value_t = When::Today)]
-    pub(crate) when: When,
+    #[arg(long = "when", id = "when_flag", value_enum, value_name = "WHEN")]
+    pub(crate) when_flag: Option<When>,
+    /// Only those assigned to this organizer (--organizer "" for everyone's)
+    #[arg(
+        long,
+        visible_alias = "assignee",
+        env = "GROUNDWORK_ORGANIZER",
+        value_name = "O"
+    )]
+    pub(crate) organizer: Option<String>,
     /// Show at most this many (at most 10000)
     #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub(crate) limit: u32,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum FollowupCommand {
+    /// Add a follow-up by hand (one from a conversation: `groundwork talk --follow-up-due`)
+    Add(FollowupAddArgs),
+    /// Move an open follow-up's due date
+    Snooze(FollowupSnoozeArgs),
+    /// Hand an open follow-up to another organizer
+    Reassign(FollowupReassignArgs),
+    /// Mark an open follow-up done, with what happened; a recurring check-in schedules the next
+    Done(FollowupDoneArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct FollowupAddArgs {
+    /// What to do ("Call Ana about the meeting")
+    #[arg(value_name = "TITLE")]
+    pub(crate) title: String,
+    /// Who does it
+    #[arg(
+        long,
+        visible_alias = "assignee",
+        env = "GROUNDWORK_ORGANIZER",
+        value_name = "O"
+    )]
+    pub(crate) organizer: Option<String>,
+    /// Who it is about: a contact's id or name
+    #[arg(long, value_name = "CONTACT")]
+    pub(crate) contact: Option<String>,
+    /// When it is due: a date (end of that day) or a time, as for `talk --at`
+    #[arg(long, value_name = "DATE", value_parser = when::parse_due)]
+    pub(crate) due: Option<Timestamp>,
+    /// A recurring check-in every N days (e.g. 14 for a leader); done schedules the next
+    #[arg(long, value_name = "DAYS", requires = "due", value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub(crate) every: Option<u32>,
+    /// An onboarding task for a new member (the contact)
+    #[arg(long)]
+    pub(crate) onboarding: bool,
+    /// For onboarding: the experienced member paired with the new one
+    #[arg(long, value_name = "NAME", requires = "onboarding")]
+    pub(crate) partner: Option<String>,
+    /// A note
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) note: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct FollowupSnoozeArgs {
+    /// The follow-up's id (the first characters are enough)
+    #[arg(value_name = "ID")]
+    pub(crate) id: String,
+    /// The new due date: a date (end of that day), a time, tomorrow …
+    #[arg(value_name = "UNTIL", value_parser = when::parse_due)]
+    pub(crate) until: Timestamp,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct FollowupReassignArgs {
+    /// The follow-up's id (the first characters are enough)
+    #[arg(value_name = "ID")]
+    pub(crate) id: String,
+    /// The organizer who takes it over
+    #[arg(value_name = "ORGANIZER")]
+    pub(crate) to: String,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct FollowupDoneArgs {
+    /// The follow-up's id (the first characters are enough)
+    #[arg(value_name = "ID")]
+    pub(crate) id: String,
+    /// What happened, added to its note
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) note: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum PlanCommand {
+    /// Start a plan (a campaign or project)
+    Add(PlanAddArgs),
+    /// The plans, with how many benchmarks each has met
+    List,
+    /// A plan: goals, strategy, tactics, benchmarks with progress, reflections
+    Show(PlanShowArgs),
+    /// Add a tactic with who carries it out and when
+    Tactic(PlanTacticArgs),
+    /// After an action: what worked, what didn't, what next, and what to celebrate
+    Reflect(PlanReflectArgs),
+    /// Benchmarks: targets counted from the records
+    #[command(subcommand)]
+    Benchmark(BenchmarkCommand),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct PlanAddArgs {
+    /// The plan's title
+    #[arg(value_name = "TITLE")]
+    pub(crate) title: String,
+    /// A terrain unit the plan is about (id or name); repeatable
+    #[arg(long = "unit", value_name = "U")]
+    pub(crate) units: Vec<String>,
+    /// The strategy, in a few sentences
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) strategy: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct PlanShowArgs {
+    /// The plan: its title (or part of it) or id
+    #[arg(value_name = "PLAN")]
+    pub(crate) plan: String,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct PlanTacticArgs {
+    /// The plan: its title (or part of it) or id
+    #[arg(value_name = "PLAN")]
+    pub(crate) plan: String,
+    /// The tactic ("Deliver the petition to the manager")
+    #[arg(value_name = "TACTIC")]
+    pub(crate) description: String,
+    /// Who carries it out
+    #[arg(long, value_name = "O")]
+    pub(crate) owner: Option<String>,
+    /// When
+    #[arg(long, value_name = "DATE", value_parser = when::parse_at)]
+    pub(crate) date: Option<Timestamp>,
+    /// Mark an existing tactic (by the start of its id or description) done instead
+    #[arg(long, conflicts_with_all = ["owner", "date"])]
+    pub(crate) done: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct PlanReflectArgs {
+    /// The plan: its title (or part of it) or id
+    #[arg(value_name = "PLAN")]
+    pub(crate) plan: String,
+    /// The action reflected on; a tactic of the plan (the start of its description or id)
+    /// links the reflection to it
+    #[arg(long, value_name = "ACTION")]
+    pub(crate) action: String,
+    /// What worked
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) worked: Option<String>,
+    /// What didn't
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) didnt: Option<String>,
+    /// What next
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) next: Option<String>,
+    /// What the group celebrates
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) celebrate: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum BenchmarkCommand {
+    /// Add a benchmark: a target over a count of contacts, conversations or follow-ups
+    #[command(after_help = BENCHMARK_HELP)]
+    Add(BenchmarkAddArgs),
+    /// Every benchmark (or one plan's) with its progress
+    List(BenchmarkListArgs),
+}
+
+const BENCHMARK_HELP: &str = "\
+Examples:
+  groundwork plan benchmark add Overtime --description \"20 one-on-ones in Dept. B since Feb 1\" \\
+      --target 20 --count conversations --unit \"Dept. B\" --since 2026-02-01
+  groundwork plan benchmark add Overtime --description \"40 supporters in Building 3\" \\
+      --target 40 --count contacts --unit \"Building 3\" --assessment supporter-or-better
+  groundwork plan benchmark add Overtime --description \"5 new members take a task\" \\
+      --target 5 --count contacts --tag new-member --follow-up-kind onboarding --done";
+
+/// What a benchmark counts.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CountArg {
+    Contacts,
+    Conversations,
+    Followups,
+}
+
+/// A follow-up's kind.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FollowUpKindArg {
+    FollowUp,
+    Onboarding,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct BenchmarkAddArgs {
+    /// The plan: its title (or the start of it) or id
+    #[arg(value_name = "PLAN")]
+    pub(crate) plan: String,
+    /// How the group says it
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) description: String,
+    /// The number to reach
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub(crate) target: u64,
+    /// By when: a date or time
+    #[arg(long, value_name = "DATE", value_parser = when::parse_due)]
+    pub(crate) deadline: Option<Timestamp>,
+    /// What is counted
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub(crate) count: CountArg,
+    /// Only in this unit and the units below it (id or name)
+    #[arg(long, value_name = "U")]
+    pub(crate) unit: Option<String>,
+    /// Assessed at least this (a label or number on the scale, or supporter-or-better)
+    #[arg(long, value_name = "A")]
+    pub(crate) assessment: Option<String>,
+    /// Only since this date: conversations held, contacts talked to, follow-ups made (or done,
+    /// with --done)
+    #[arg(long, value_name = "DATE", value_parser = when::parse_at)]
+    pub(crate) since: Option<Timestamp>,
+    /// Only contacts with this tag
+    #[arg(long, value_name = "T")]
+    pub(crate) tag: Option<String>,
+    /// Only this organizer's (their contacts, conversations held, follow-ups assigned)
+    #[arg(long, value_name = "O")]
+    pub(crate) organizer: Option<String>,
+    /// Follow-ups (or contacts with a follow-up) of this kind
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub(crate) follow_up_kind: Option<FollowUpKindArg>,
+    /// Only done follow-ups
+    #[arg(long, conflicts_with = "open")]
+    pub(crate) done: bool,
+    /// Only open follow-ups
+    #[arg(long)]
+    pub(crate) open: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct BenchmarkListArgs {
+    /// Only this plan's (its title, the start of it, or its id)
+    #[arg(value_name = "PLAN")]
+    pub(crate) plan: Option<String>,
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct ChartArgs {
+    #[command(subcommand)]
+    pub(crate) command: Option<ChartCommand>,
+    #[command(flatten)]
+    pub(crate) show: ChartShowArgs,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ChartShowArgs {
+    /// Only this unit and the units below it (id or name)
+    #[arg(long, value_name = "U")]
+    pub(crate) unit: Option<String>,
+    /// The tag that marks committee members
+    #[arg(long, value_name = "T", default_value = "committee")]
+    pub(crate) committee_tag: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum ChartCommand {
+    /// A structure test: does every unit reach the threshold? Lists who is missing
+    #[command(after_help = STRUCTURE_HELP)]
+    Test(ChartTestArgs),
+}
+
+const STRUCTURE_HELP: &str = "\
+Examples:
+  groundwork chart test --min-supporters 65%              # each top unit, before an escalation
+  groundwork chart test --min-committee 10% --level department
+  groundwork chart test --min-assessment leader:5% --unit \"Dept. B\"";
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("threshold").required(true)))]
+pub(crate) struct ChartTestArgs {
+    /// Supporters or better must be at least this share of each unit (e.g. 65%)
+    #[arg(long, value_name = "PERCENT", group = "threshold", value_parser = parse_percent)]
+    pub(crate) min_supporters: Option<u8>,
+    /// Committee members must be at least this share of each unit (e.g. 10%)
+    #[arg(long, value_name = "PERCENT", group = "threshold", value_parser = parse_percent)]
+    pub(crate) min_committee: Option<u8>,
+    /// People assessed at least LEVEL must be this share (e.g. leader:5%)
+    #[arg(long, value_name = "LEVEL:PERCENT", group = "threshold")]
+    pub(crate) min_assessment: Option<String>,
+    /// Test the units at this level (department, floor …) [default: the top units, or those
+    /// directly under --unit]
+    #[arg(long, value_name = "LEVEL")]
+    pub(crate) level: Option<String>,
+    /// Only units within this one (id or name)
+    #[arg(long, value_name = "U")]
+    pub(crate) unit: Option<String>,
+    /// The tag that marks committee members
+    #[arg(long, value_name = "T", default_value = "committee")]
+    pub(crate) committee_tag: String,
+    /// List at most this many missing people per unit
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub(crate) show: usize,
+}
+
+/// A share typed as `65%`, `65` or `0.65`.
+pub(crate) fn parse_percent(s: &str) -> Result<u8, String> {
+    let t = s.trim().trim_end_matches('%').trim();
+    let v: f64 = t
+        .parse()
+        .map_err(|_| format!("`{s}` is not a percentage (write e.g. 65%)"))?;
+    let v = if !s.contains('%') && v > 0.0 && v < 1.0 {
+        v * 100.0
+    } else {
+        v
+    };
+    if !(1.0..=100.0).contains(&v) {
+        return Err("a percentage between 1% and 100%".into());
+    }
+    Ok(v.round() as u8)
 }
 
 #[derive(Args, Debug)]
@@ -650,6 +984,11 @@ mod tests {
         assert!(parse_peer("@127.0.0.1:1").is_err());
         assert!(parse_peer("abcd@nowhere").is_err());
         assert!(parse_scale("NaN").is_err());
+        assert_eq!(parse_percent("65%"), Ok(65));
+        assert_eq!(parse_percent("10"), Ok(10));
+        assert_eq!(parse_percent("0.9"), Ok(90));
+        assert!(parse_percent("0%").is_err());
+        assert!(parse_percent("150%").is_err());
     }
 
     #[test]

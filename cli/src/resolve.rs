@@ -2,11 +2,13 @@
 
 use std::collections::HashMap;
 
-use groundwork_core::ids::{ContactId, GroupId, UnitId};
-use groundwork_core::model::AssessmentScale;
+use groundwork_core::ids::{ContactId, FollowUpId, GroupId, PlanId, UnitId};
 use groundwork_core::model::validate::name_key;
+use groundwork_core::model::{AssessmentAtLeast, AssessmentScale, FollowUpStatus};
 use groundwork_core::proto::membership::{DeviceId, MembershipState};
-use groundwork_core::query::{AssessmentFilter, ContactQuery, ContactSummary, UnitSummary};
+use groundwork_core::query::{
+    AssessmentFilter, ContactQuery, ContactSummary, FollowUpQuery, FollowUpSummary, UnitSummary,
+};
 use groundwork_core::{Group, Repo};
 
 use crate::error::{CliError, Result};
@@ -162,6 +164,123 @@ fn contacts_with_id_prefix(group: &Group, prefix: &str) -> Result<Vec<ContactSum
             return Ok(out);
         }
         offset += PAGE;
+    }
+}
+
+/// A follow-up from its full id or the first characters of it (at least 4), as the
+/// `followups` table shows them. Open follow-ups are searched first, then done ones.
+pub(crate) fn follow_up(group: &Group, query: &str) -> Result<FollowUpId> {
+    let q = query.trim().to_lowercase();
+    if let Ok(id) = FollowUpId::parse(&q) {
+        return Ok(id);
+    }
+    if q.len() < 4 || !q.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(
+            CliError::user(format!("\"{}\" is not a follow-up id", query.trim()))
+                .hint("`groundwork followups all` lists open follow-ups with their ids"),
+        );
+    }
+    let mut found: Vec<FollowUpSummary> = Vec::new();
+    for status in [FollowUpStatus::Open, FollowUpStatus::Done] {
+        found.extend(
+            group
+                .follow_ups(&FollowUpQuery {
+                    status: Some(status),
+                    limit: Some(10_000),
+                    ..FollowUpQuery::default()
+                })?
+                .into_iter()
+                .filter(|f| f.id.to_string().starts_with(&q)),
+        );
+        if !found.is_empty() {
+            break;
+        }
+    }
+    match found.as_slice() {
+        [only] => Ok(only.id),
+        [] => Err(CliError::user(format!("no follow-up id starts with {q}"))
+            .hint("`groundwork followups all` lists open follow-ups with their ids")),
+        several => Err(CliError::user(format!(
+            "{q} starts {} follow-up ids:\n{}",
+            several.len(),
+            several
+                .iter()
+                .take(LIST_AT_MOST)
+                .map(|f| format!("  {}  {}", f.id, f.title))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ))
+        .hint("give more characters of the id")),
+    }
+}
+
+/// A plan from its id, the start of its id (at least 4 characters), its title, the start of
+/// it, or a part of it.
+pub(crate) fn plan(group: &Group, query: &str) -> Result<(PlanId, String)> {
+    let q = query.trim();
+    let plans = group.plans()?;
+    if let Ok(id) = PlanId::parse(q)
+        && let Some(p) = plans.iter().find(|(p, _)| *p == id)
+    {
+        return Ok(p.clone());
+    }
+    let wanted = name_key(q);
+    let exact: Vec<&(PlanId, String)> = plans
+        .iter()
+        .filter(|(_, t)| name_key(t) == wanted)
+        .collect();
+    // Exact title, else the start of a title or an id, else a word in a title ("overtime").
+    let matches: Vec<&(PlanId, String)> = if exact.is_empty() {
+        let starting: Vec<&(PlanId, String)> = plans
+            .iter()
+            .filter(|(id, t)| {
+                name_key(t).starts_with(&wanted)
+                    || (q.len() >= 4 && id.to_string().starts_with(&q.to_lowercase()))
+            })
+            .collect();
+        if starting.is_empty() && !wanted.is_empty() {
+            plans
+                .iter()
+                .filter(|(_, t)| name_key(t).contains(&wanted))
+                .collect()
+        } else {
+            starting
+        }
+    } else {
+        exact
+    };
+    match matches.as_slice() {
+        [only] => Ok((*only).clone()),
+        [] => Err(CliError::user(format!("no plan matches \"{q}\""))
+            .hint("`groundwork plan list` shows the plans")),
+        several => Err(CliError::user(format!(
+            "\"{q}\" matches {} plans:\n{}",
+            several.len(),
+            several
+                .iter()
+                .take(LIST_AT_MOST)
+                .map(|(id, t)| format!("  {id}  {t}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ))
+        .hint("give the plan's full title or its id")),
+    }
+}
+
+/// An assessment threshold: `supporter-or-better`, or a level of the scale (label or number).
+pub(crate) fn at_least(scale: &AssessmentScale, s: &str) -> Result<AssessmentAtLeast> {
+    match s.trim().to_lowercase().as_str() {
+        "supporter-or-better" | "supporter_or_better" | "supporters" => {
+            Ok(AssessmentAtLeast::SupporterOrBetter)
+        }
+        _ => assessment(scale, s)
+            .map(AssessmentAtLeast::Level)
+            .map_err(|e| {
+                e.hint(format!(
+                    "use supporter-or-better or one of: {}",
+                    scale_levels(scale)
+                ))
+            }),
     }
 }
 

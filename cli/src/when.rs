@@ -1,6 +1,6 @@
 //! Dates and times as people type and read them: local time in, UTC stored, local time out.
 
-use chrono::{DateTime, Duration, Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use groundwork_core::model::Timestamp;
 
 const FORMS: &str = "use YYYY-MM-DD, \"YYYY-MM-DD HH:MM\" (local time), RFC 3339 \
@@ -58,23 +58,6 @@ fn local_to_utc(t: NaiveDateTime) -> Result<Timestamp, String> {
         .ok_or_else(|| format!("{t} does not exist in the local time zone (a clock change)"))
 }
 
-/// The start of tomorrow, local time: "before the end of today".
-pub(crate) fn end_of_today() -> Timestamp {
-    let now = Local::now();
-    let tomorrow = now
-        .date_naive()
-        .succ_opt()
-        .map(|d| d.and_time(NaiveTime::MIN));
-    tomorrow
-        .and_then(|t| {
-            // Midnight can fall in a clock change; an hour later always exists.
-            local_to_utc(t)
-                .ok()
-                .or_else(|| local_to_utc(t + Duration::hours(1)).ok())
-        })
-        .unwrap_or_else(|| Utc::now() + Duration::hours(24))
-}
-
 /// A time for a table: local, to the minute.
 pub(crate) fn show_time(t: &Timestamp) -> String {
     t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
@@ -99,6 +82,5 @@ mod tests {
         assert_eq!(show_time(&due), "2025-06-01 23:59");
         assert!(parse_due("yesterday").expect("yesterday") < Utc::now());
         assert!(parse_at("next week-ish").is_err());
-        assert!(end_of_today() > Utc::now());
     }
 }

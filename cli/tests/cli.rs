@@ -495,3 +495,170 @@ fn demo_without_a_passphrase_uses_the_well_known_one() {
     let v: Value = serde_json::from_str(&list.stdout).expect("JSON");
     assert_eq!(v["total"], 20);
 }
+
+#[test]
+fn follow_ups_are_snoozed_handed_over_and_done() {
+    let store = Store::new();
+    init(&store);
+    store
+        .run(&["contact", "add", "--name", "Dee Walker"])
+        .success();
+    let added = store.json(&[
+        "followup",
+        "add",
+        "Check in with Dee",
+        "--organizer",
+        "Luis O.",
+        "--contact",
+        "Dee",
+        "--due",
+        &yesterday(),
+        "--every",
+        "14",
+    ]);
+    let id = added["follow_up"]["id"].as_str().expect("id").to_owned();
+    let short = &id[..8];
+    assert_eq!(added["follow_up"]["repeat_every_days"], 14);
+
+    let overdue = store.json(&["followups", "overdue", "--organizer", "Luis O."]);
+    assert_eq!(overdue["total"], 1, "{overdue}");
+    assert_eq!(overdue["follow_ups"][0]["contact_name"], "Dee Walker");
+
+    // Not today: next week. Then Sam takes it over.
+    store
+        .run(&["followup", "snooze", short, "2099-01-05"])
+        .success();
+    let overdue = store.json(&["followups", "overdue", "--organizer", "Luis O."]);
+    assert_eq!(overdue["total"], 0, "{overdue}");
+    let handed = store.json(&["followup", "reassign", short, "Sam T."]);
+    assert_eq!(handed["follow_up"]["assignee"], "Sam T.");
+
+    // Done, with a note: the next check-in is two weeks after it was due.
+    let done = store.json(&[
+        "followup",
+        "done",
+        short,
+        "--note",
+        "She will bring two coworkers",
+    ]);
+    assert_eq!(done["follow_up"]["status"], "done");
+    assert!(
+        done["follow_up"]["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("two coworkers")),
+        "{done}"
+    );
+    assert_eq!(done["next"]["assignee"], "Sam T.");
+    assert_eq!(done["next"]["previous"], id.as_str());
+    let all = store.json(&["followups", "all", "--organizer", "Sam T."]);
+    assert_eq!(all["total"], 1, "only the next check-in is open: {all}");
+    // A done follow-up cannot be done again.
+    let again = store.run(&["followup", "done", short]).user_error();
+    assert!(again.stderr.contains("not open"), "{}", again.stderr);
+    let text = store.run(&["followups", "week"]).success();
+    assert!(
+        text.stdout.contains("Nothing due this week"),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn wall_chart_structure_test_and_benchmarks_on_the_demo() {
+    let store = Store::new();
+    store.json(&["demo", "--scale", "0.01"]);
+    let chart = store.json(&["chart"]);
+    assert_eq!(chart["total"]["contacts"], 20, "{chart}");
+    assert_eq!(chart["partial"], false);
+    let rows = chart["rows"].as_array().expect("rows");
+    assert!(!rows.is_empty());
+    let top: u64 = rows
+        .iter()
+        .filter(|r| r["depth"] == 0)
+        .filter_map(|r| r["counts"]["contacts"].as_u64())
+        .sum();
+    assert_eq!(
+        top + chart["unplaced"]["contacts"].as_u64().unwrap_or(0),
+        20
+    );
+    let text = store.run(&["chart"]).success();
+    assert!(text.stdout.contains("supporter"), "{}", text.stdout);
+
+    let test = store.json(&["chart", "test", "--min-supporters", "65%"]);
+    let units = test["test"]["units"].as_array().expect("units");
+    assert!(!units.is_empty(), "{test}");
+    for u in units {
+        let (meeting, needed) = (u["meeting"].as_u64(), u["needed"].as_u64());
+        assert_eq!(u["passed"], meeting >= needed && u["contacts"] != 0, "{u}");
+    }
+    let text = store
+        .run(&["chart", "test", "--min-committee", "10%"])
+        .success();
+    assert!(text.stdout.contains("Structure test"), "{}", text.stdout);
+    store
+        .run(&["chart", "test", "--min-assessment", "nobody:5%"])
+        .user_error();
+
+    store
+        .run(&["plan", "add", "Stop forced overtime"])
+        .success();
+    store
+        .run(&[
+            "plan",
+            "benchmark",
+            "add",
+            "overtime",
+            "--description",
+            "100 one-on-ones",
+            "--target",
+            "100",
+            "--count",
+            "conversations",
+        ])
+        .success();
+    let list = store.json(&["plan", "benchmark", "list", "Stop forced"]);
+    let b = &list["benchmarks"][0];
+    assert_eq!(b["count"], 100, "the demo's conversations: {list}");
+    assert_eq!(b["met"], true);
+    let text = store.run(&["plan", "benchmark", "list"]).success();
+    assert!(text.stdout.contains("100/100"), "{}", text.stdout);
+    assert!(text.stdout.contains('█'), "a progress bar: {}", text.stdout);
+
+    // Tactics with owners and dates; a reflection on one, with a celebration.
+    store
+        .run(&[
+            "plan",
+            "tactic",
+            "overtime",
+            "Deliver the petition",
+            "--owner",
+            "Rosa P.",
+            "--date",
+            "2099-03-01",
+        ])
+        .success();
+    store
+        .run(&["plan", "tactic", "overtime", "deliver", "--done"])
+        .success();
+    let r = store.json(&[
+        "plan",
+        "reflect",
+        "overtime",
+        "--action",
+        "deliver",
+        "--worked",
+        "Forty of us walked in",
+        "--celebrate",
+        "They backed down on Saturdays!",
+    ]);
+    assert_eq!(r["reflection"]["action"], "Deliver the petition");
+    assert!(r["reflection"]["tactic"].is_string(), "{r}");
+    let shown = store.json(&["plan", "show", "overtime"]);
+    assert_eq!(shown["plan"]["tactics"][0]["done"], true);
+    assert_eq!(shown["plan"]["tactics"][0]["owner"], "Rosa P.");
+    assert_eq!(
+        shown["plan"]["reflections"][0]["celebration"],
+        "They backed down on Saturdays!"
+    );
+    assert_eq!(shown["benchmarks"][0]["count"], 100);
+}

@@ -168,6 +168,17 @@ impl<'a> Batch<'a> {
         Ok(t)
     }
 
+    /// Reads a document as it stands in this batch (loading it if the batch has not yet).
+    pub(crate) fn read_doc<T>(
+        &mut self,
+        id: DocId,
+        kind: DocKind,
+        f: impl FnOnce(&mut AutoCommit) -> T,
+    ) -> Result<T> {
+        let t = self.touch(id, Some(kind))?;
+        Ok(f(&mut t.doc))
+    }
+
     fn commit_options(&self) -> CommitOptions {
         CommitOptions::default().with_time(self.now.timestamp())
     }
@@ -1013,4 +1024,71 @@ fn reindex(w: &Writer<'_>, id: DocId, t: &mut Touched) -> Result<Committed> {
 /// The settings document's id: the group's id, so every member addresses the same document.
 pub(crate) fn settings_doc(group: GroupId) -> DocId {
     DocId::from(group)
+}
+
+/// Rebuilds the index rows of follow-ups, plans and settings once after a migration gave those
+/// rows new columns (see migration 3): the documents are the source of truth, the index is
+/// derived. Runs when the store is opened, before anything reads the index. A document that
+/// cannot be loaded keeps its old rows and is logged; it is not a reason to refuse the store.
+pub(crate) fn rebuild_index_if_asked(
+    store: &crate::store::Store,
+    actor: &automerge::ActorId,
+) -> std::result::Result<usize, crate::error::StoreError> {
+    if store.meta("reindex")?.is_none() {
+        return Ok(0);
+    }
+    let kinds = [DocKind::FollowUp, DocKind::Plan, DocKind::Settings];
+    let mut docs: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    {
+        let mut stmt = store.conn.prepare(
+            "SELECT group_id, doc_id FROM docs WHERE kind IN (?1, ?2, ?3) ORDER BY group_id",
+        )?;
+        let rows = stmt.query_map(
+            params![kinds[0].code(), kinds[1].code(), kinds[2].code()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        for row in rows {
+            docs.push(row?);
+        }
+    }
+    let mut rebuilt = 0;
+    for chunk in docs.chunk_by(|a, b| a.0 == b.0) {
+        let Some(group) = chunk.first().and_then(|(g, _)| GroupId::from_slice(g).ok()) else {
+            continue;
+        };
+        let w = Writer {
+            tx: store.conn.unchecked_transaction()?,
+            group,
+        };
+        for (_, d) in chunk {
+            let Ok(id) = DocId::from_slice(d) else {
+                continue;
+            };
+            let Some(stored) = store.load_doc(&group, &id)? else {
+                continue;
+            };
+            let mut touched = match doc::load_document(&id.to_string(), &stored.chunks, actor) {
+                Ok(doc) => Touched {
+                    doc,
+                    kind: stored.kind,
+                    start: None,
+                    dirty: false,
+                },
+                Err(e) => {
+                    tracing::warn!(doc = %id, error = %e, "not reindexed: the document does not load");
+                    continue;
+                }
+            };
+            reindex(&w, id, &mut touched).map_err(|e| match e {
+                Error::Store(s) => s,
+                other => crate::error::StoreError::Corrupt(other.to_string()),
+            })?;
+            rebuilt += 1;
+        }
+        w.tx.commit()?;
+    }
+    store
+        .conn
+        .execute("DELETE FROM meta WHERE key = 'reindex'", [])?;
+    Ok(rebuilt)
 }

@@ -7,7 +7,10 @@
 //!   plus the group's settings) — Automerge never leaks out of this crate's API;
 //! - `store`: SQLCipher, one transaction per acknowledged write, plus the query index;
 //! - [`Repo`] / [`Group`] / [`Batch`]: the device's groups, edits, erasure, queries ([`query`]) and
-//!   change subscriptions ([`events`]).
+//!   change subscriptions ([`events`]);
+//! - the organizing workflows on top, all answered from the index: follow-ups due and their life
+//!   ([`agenda`]), plans' benchmarks with live progress ([`benchmarks`]), the wall chart and
+//!   structure tests ([`chart`]).
 //!
 //! ```
 //! # fn main() -> Result<(), groundwork_core::Error> {
@@ -20,8 +23,12 @@
 //! # Ok(()) }
 //! ```
 
+pub mod agenda;
 mod authority;
 mod batch;
+pub mod benchmarks;
+pub mod chart;
+mod coverage;
 mod doc;
 pub mod error;
 pub mod events;

@@ -10,6 +10,7 @@ mod contact;
 mod conversation;
 mod followup;
 mod plan;
+mod record_query;
 mod settings;
 mod terrain;
 pub mod validate;
@@ -21,9 +22,10 @@ pub use contact::{
 pub use conversation::{Channel, Conversation, ConversationSteps, NewConversation};
 pub use followup::{FollowUp, FollowUpEdit, FollowUpKind, FollowUpStatus, NewFollowUp};
 pub use plan::{
-    Benchmark, Goal, Horizon, Measure, MeasureKind, NewPlan, Plan, PlanEdit, Reflection, Tactic,
+    Benchmark, Goal, Horizon, NewPlan, Plan, PlanEdit, Reflection, ReflectionPart, Tactic,
     TerrainQuestion,
 };
+pub use record_query::{AssessmentAtLeast, Counted, RECORD_QUERY_VERSION, RecordQuery};
 pub use settings::{AssessmentScale, GroupSettings, OnboardingTemplate, ScaleLevel, SettingsEdit};
 pub use terrain::{NewTerrainTree, TerrainEdit, TerrainTree, TreeKind, Unit};
 

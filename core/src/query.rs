@@ -7,7 +7,9 @@ use crate::events::{Filter, Notification, RecordKind, Subscription};
 use crate::group::Group;
 use crate::ids::{ContactId, ConversationId, FollowUpId, PlanId, TerrainTreeId, UnitId};
 use crate::model::validate::{name_key, phone_key};
-use crate::model::{FollowUpKind, FollowUpStatus, Timestamp};
+use crate::model::{
+    AssessmentAtLeast, Counted, FollowUpKind, FollowUpStatus, RecordQuery, Timestamp,
+};
 
 /// Which assessments a contact query wants.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +53,8 @@ pub struct FollowUpQuery {
     pub assignee: Option<String>,
     /// Due strictly before this time (follow-ups without a due date are left out).
     pub due_before: Option<Timestamp>,
+    /// Due at or after this time (follow-ups without a due date are left out).
+    pub due_from: Option<Timestamp>,
     /// `None` = open.
     pub status: Option<FollowUpStatus>,
     pub contact: Option<ContactId>,
@@ -126,9 +130,35 @@ impl Sql {
     }
     /// Restricts `column` to `unit` and every unit below it.
     fn in_subtree(&mut self, column: &str, unit: UnitId) {
+        let sub = self.subtree(unit);
+        self.and(format!("{column} IN {sub}"));
+    }
+    /// A subquery of `unit` and every unit below it.
+    fn subtree(&mut self, unit: UnitId) -> String {
         let p = self.arg(unit.as_bytes().to_vec());
+        format!(
+            "(WITH RECURSIVE sub(u) AS (SELECT {p} UNION SELECT x.unit_id FROM units_idx x JOIN sub ON x.parent_id = sub.u WHERE x.group_id = ?1) SELECT u FROM sub)"
+        )
+    }
+    /// A subquery of the scale's values at `a` or stronger (levels are ranked strongest first).
+    fn at_least(&mut self, a: AssessmentAtLeast) -> String {
+        match a {
+            AssessmentAtLeast::SupporterOrBetter => {
+                "(SELECT value FROM scale_idx WHERE group_id = ?1 AND supporter = 1)".into()
+            }
+            AssessmentAtLeast::Level(v) => {
+                let p = self.arg(v);
+                format!(
+                    "(SELECT value FROM scale_idx WHERE group_id = ?1 AND rank <= (SELECT rank FROM scale_idx WHERE group_id = ?1 AND value = {p}))"
+                )
+            }
+        }
+    }
+    /// Restricts `column` (a contact id) to contacts with this tag.
+    fn tagged(&mut self, column: &str, tag: &str) {
+        let p = self.arg(tag.trim().to_owned());
         self.and(format!(
-            "{column} IN (WITH RECURSIVE sub(u) AS (SELECT {p} UNION SELECT x.unit_id FROM units_idx x JOIN sub ON x.parent_id = sub.u WHERE x.group_id = ?1) SELECT u FROM sub)"
+            "{column} IN (SELECT contact_id FROM contact_tags WHERE group_id = ?1 AND tag = {p})"
         ));
     }
     fn where_(&self) -> String {
@@ -136,6 +166,15 @@ impl Sql {
     }
     fn refs(&self) -> Vec<&dyn ToSql> {
         self.params.iter().map(|b| b.as_ref()).collect()
+    }
+}
+
+/// A follow-up status clause: done, open, or (`None`) either but not cancelled.
+fn follow_up_status(alias: &str, completed: Option<bool>) -> String {
+    match completed {
+        Some(true) => format!("{alias}.status = 'done'"),
+        Some(false) => format!("{alias}.status = 'open'"),
+        None => format!("{alias}.status IN ('open', 'done')"),
     }
 }
 
@@ -169,8 +208,7 @@ impl Group {
             s.and(format!("t.name_key >= {lo} AND t.name_key < {hi}"));
         }
         if let Some(tag) = &q.tag {
-            let p = s.arg(tag.trim().to_owned());
-            s.and(format!("t.contact_id IN (SELECT contact_id FROM contact_tags WHERE group_id = ?1 AND tag = {p})"));
+            s.tagged("t.contact_id", tag);
         }
         if let Some(o) = &q.organizer {
             let p = s.arg(o.trim().to_owned());
@@ -285,6 +323,10 @@ impl Group {
         if let Some(before) = q.due_before {
             let p = s.arg(before.timestamp_millis());
             s.and(format!("t.due IS NOT NULL AND t.due < {p}"));
+        }
+        if let Some(from) = q.due_from {
+            let p = s.arg(from.timestamp_millis());
+            s.and(format!("t.due IS NOT NULL AND t.due >= {p}"));
         }
         if let Some(c) = q.contact {
             let p = s.arg(c.as_bytes().to_vec());
@@ -414,6 +456,117 @@ impl Group {
     pub fn count_conversations(&self, q: &ConversationQuery) -> Result<u64> {
         let s = self.conversation_sql(q);
         let sql = format!("SELECT count(*) FROM conversations_idx t {}", s.where_());
+        let state = self.repo.lock();
+        let n: i64 = state
+            .store
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(s.refs().as_slice(), |r| r.get(0))?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// How many records a [`RecordQuery`] counts (what a benchmark's progress is), from the
+    /// index. A query this version does not understand is an error: see
+    /// [`RecordQuery::understood`].
+    pub fn count_records(&self, q: &RecordQuery) -> Result<u64> {
+        if !q.understood() {
+            return Err(crate::error::ValidationError::out_of_range(
+                "query",
+                format!(
+                    "counting `{}` in query version {} needs a newer Groundwork",
+                    q.counts.as_str(),
+                    q.version
+                ),
+            )
+            .into());
+        }
+        let mut s = Sql::new(self);
+        let table = match q.counts {
+            Counted::Contacts => {
+                if let Some(unit) = q.unit {
+                    s.in_subtree("t.unit", unit);
+                }
+                if let Some(a) = q.assessment {
+                    let values = s.at_least(a);
+                    s.and(format!("t.assessment IN {values}"));
+                }
+                if let Some(since) = q.since {
+                    let p = s.arg(since.timestamp_millis());
+                    s.and(format!("t.last_conversation_at >= {p}"));
+                }
+                if let Some(o) = &q.organizer {
+                    let p = s.arg(o.trim().to_owned());
+                    s.and(format!("t.contact_id IN (SELECT contact_id FROM contact_organizers WHERE group_id = ?1 AND organizer = {p})"));
+                }
+                if q.follow_up_kind.is_some() || q.completed.is_some() {
+                    let mut f = vec![
+                        "f.group_id = ?1".to_owned(),
+                        "f.contact_id = t.contact_id".to_owned(),
+                    ];
+                    if let Some(k) = &q.follow_up_kind {
+                        f.push(format!("f.kind = {}", s.arg(k.as_str().to_owned())));
+                    }
+                    f.push(follow_up_status("f", q.completed));
+                    s.and(format!(
+                        "EXISTS (SELECT 1 FROM followups_idx f WHERE {})",
+                        f.join(" AND ")
+                    ));
+                }
+                "contacts_idx"
+            }
+            Counted::Conversations => {
+                if let Some(unit) = q.unit {
+                    s.in_subtree("t.unit", unit);
+                }
+                if let Some(a) = q.assessment {
+                    let values = s.at_least(a);
+                    s.and(format!("t.assessment IN {values}"));
+                }
+                if let Some(since) = q.since {
+                    let p = s.arg(since.timestamp_millis());
+                    s.and(format!("t.at >= {p}"));
+                }
+                if let Some(o) = &q.organizer {
+                    let p = s.arg(o.trim().to_owned());
+                    s.and(format!("t.organizer = {p}"));
+                }
+                "conversations_idx"
+            }
+            Counted::FollowUps => {
+                s.and(follow_up_status("t", q.completed));
+                if let Some(unit) = q.unit {
+                    let sub = s.subtree(unit);
+                    s.and(format!("t.contact_id IN (SELECT contact_id FROM contacts_idx WHERE group_id = ?1 AND unit IN {sub})"));
+                }
+                if let Some(a) = q.assessment {
+                    let values = s.at_least(a);
+                    s.and(format!("t.contact_id IN (SELECT contact_id FROM contacts_idx WHERE group_id = ?1 AND assessment IN {values})"));
+                }
+                if let Some(since) = q.since {
+                    let p = s.arg(since.timestamp_millis());
+                    let column = if q.completed == Some(true) {
+                        "t.completed_at"
+                    } else {
+                        "t.created_at"
+                    };
+                    s.and(format!("{column} >= {p}"));
+                }
+                if let Some(o) = &q.organizer {
+                    let p = s.arg(o.trim().to_owned());
+                    s.and(format!("t.assignee = {p}"));
+                }
+                if let Some(k) = &q.follow_up_kind {
+                    let p = s.arg(k.as_str().to_owned());
+                    s.and(format!("t.kind = {p}"));
+                }
+                "followups_idx"
+            }
+            Counted::Other(_) => return Ok(0),
+        };
+        if let Some(tag) = &q.tag {
+            s.tagged("t.contact_id", tag);
+        }
+        let sql = format!("SELECT count(*) FROM {table} t {}", s.where_());
         let state = self.repo.lock();
         let n: i64 = state
             .store

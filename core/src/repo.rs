@@ -148,6 +148,7 @@ impl Repo {
             }
         };
         let actor = ActorId::from(device_key.public().as_bytes().as_slice());
+        crate::batch::rebuild_index_if_asked(&store, &actor)?;
         let (events, _) = broadcast::channel(1024);
         let inner = Arc::new(RepoInner {
             state: Mutex::new(State {

@@ -13,9 +13,10 @@ use crate::error::Result;
 use crate::group::Group;
 use crate::ids::{ContactId, ConversationId, FollowUpId, PlanId, TerrainTreeId, UnitId};
 use crate::model::{
-    Channel, ContactEdit, ConversationSteps, FollowUpEdit, FollowUpKind, FollowUpStatus, Horizon,
-    Measure, MeasureKind, NewContact, NewConversation, NewFollowUp, NewPlan, NewTerrainTree,
-    PlanEdit, RelationshipKind, SettingsEdit, TerrainEdit, Timestamp, TreeKind, Update,
+    AssessmentAtLeast, Channel, ContactEdit, ConversationSteps, Counted, FollowUpEdit,
+    FollowUpKind, Horizon, NewContact, NewConversation, NewFollowUp, NewPlan, NewTerrainTree,
+    PlanEdit, RecordQuery, RelationshipKind, SettingsEdit, TerrainEdit, Timestamp, TreeKind,
+    Update,
 };
 
 /// What to generate.
@@ -353,16 +354,17 @@ pub fn generate(
                     description: "20 one-on-ones in the unit".into(),
                     target: 20,
                     deadline: Some(w.base + Duration::days(30)),
-                    measure: Measure { kind: MeasureKind::Conversations, unit: Some(unit), since: Some(w.base - Duration::days(60)) },
+                    query: RecordQuery { unit: Some(unit), since: Some(w.base - Duration::days(60)), ..RecordQuery::counting(Counted::Conversations) },
                 },
                 PlanEdit::AddBenchmark {
-                    description: "65% supporters or better before escalating".into(),
-                    target: 65,
+                    description: "40 supporters or better in the unit before escalating".into(),
+                    target: 40,
                     deadline: Some(w.base + Duration::days(45)),
-                    measure: Measure { kind: MeasureKind::SupportersOrBetter, unit: Some(unit), since: None },
+                    query: RecordQuery { unit: Some(unit), assessment: Some(AssessmentAtLeast::SupporterOrBetter), ..RecordQuery::counting(Counted::Contacts) },
                 },
                 PlanEdit::AddReflection {
                     action: "First canvass".into(),
+                    tactic: None,
                     at: w.base - Duration::days(7),
                     worked: "Pairs of a new and an experienced member.".into(),
                     didnt: "Too many doors for one evening.".into(),
@@ -389,7 +391,8 @@ pub fn generate(
             for i in chunk_start..chunk_end {
                 let id = FollowUpId::from_rng(&mut rng);
                 let onboarding = i % 10 == 0;
-                let contact = if out.contacts.is_empty() || onboarding {
+                // An onboarding task is about the new member who takes it.
+                let contact = if out.contacts.is_empty() {
                     None
                 } else {
                     Some(*pick(&mut rng, &out.contacts))
@@ -418,12 +421,18 @@ pub fn generate(
                         partner: onboarding.then(|| pick(&mut rng, ORGANIZERS).to_string()),
                         due: Some(w.base + Duration::hours(rng.random_range(-72..24 * 21))),
                         note: "Bring the petition; ask about the night shift.".into(),
+                        // Some are a leader's regular check-in, every two weeks.
+                        repeat_every_days: (!onboarding && i % 25 == 1).then_some(14),
+                        previous: None,
                     },
                 )?;
                 if rng.random_bool(0.2) {
                     b.update_follow_up(
                         id,
-                        &Update::new(vec![FollowUpEdit::SetStatus(FollowUpStatus::Done)]),
+                        &Update::new(vec![FollowUpEdit::Complete {
+                            at: w.base - Duration::hours(1),
+                            note: String::new(),
+                        }]),
                     )?;
                 }
                 out.follow_ups.push(id);

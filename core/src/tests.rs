@@ -997,3 +997,5 @@ fn write_authority_is_checked_on_every_change_even_when_relayed() {
         Err(Error::Permission(_))
     ));
 }
+
+mod workflows;

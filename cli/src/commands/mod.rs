@@ -1,13 +1,16 @@
 //! One module per command; each returns a [`Report`] that `main` prints.
 
+mod chart;
 mod contact;
 mod demo;
+mod followup;
 mod followups;
 mod group;
 mod groups;
 mod init;
 mod invite;
 mod net;
+mod plan;
 mod serve;
 mod status;
 mod sync;
@@ -18,7 +21,10 @@ use std::path::PathBuf;
 
 use groundwork_core::{Group, Repo};
 
-use crate::args::{Cli, Command, ContactCommand, GroupCommand};
+use crate::args::{
+    BenchmarkCommand, ChartCommand, Cli, Command, ContactCommand, FollowupCommand, GroupCommand,
+    PlanCommand,
+};
 use crate::error::{CliError, Result};
 use crate::output::Report;
 use crate::{resolve, store_open};
@@ -62,6 +68,25 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
         Command::Contact(ContactCommand::Edit(a)) => contact::edit(&ctx, &a),
         Command::Talk(a) => talk::run(&ctx, &a),
         Command::Followups(a) => followups::run(&ctx, &a),
+        Command::Followup(FollowupCommand::Add(a)) => followup::add(&ctx, &a),
+        Command::Followup(FollowupCommand::Snooze(a)) => followup::snooze(&ctx, &a),
+        Command::Followup(FollowupCommand::Reassign(a)) => followup::reassign(&ctx, &a),
+        Command::Followup(FollowupCommand::Done(a)) => followup::done(&ctx, &a),
+        Command::Plan(PlanCommand::Add(a)) => plan::add(&ctx, &a),
+        Command::Plan(PlanCommand::List) => plan::list(&ctx),
+        Command::Plan(PlanCommand::Show(a)) => plan::show(&ctx, &a),
+        Command::Plan(PlanCommand::Tactic(a)) => plan::tactic(&ctx, &a),
+        Command::Plan(PlanCommand::Reflect(a)) => plan::reflect(&ctx, &a),
+        Command::Plan(PlanCommand::Benchmark(BenchmarkCommand::Add(a))) => {
+            plan::benchmark_add(&ctx, &a)
+        }
+        Command::Plan(PlanCommand::Benchmark(BenchmarkCommand::List(a))) => {
+            plan::benchmark_list(&ctx, &a)
+        }
+        Command::Chart(a) => match &a.command {
+            Some(ChartCommand::Test(t)) => chart::test(&ctx, t),
+            None => chart::show(&ctx, &a.show),
+        },
         Command::Groups(a) => groups::run(&ctx, &a),
         Command::Group(GroupCommand::Create(a)) => group::create(&ctx, &a),
         Command::Group(GroupCommand::Invite(a)) => invite::invite(&ctx, &a, json),

@@ -2,9 +2,8 @@
 
 use std::io::{self, BufRead, IsTerminal, Write};
 
-use groundwork_core::model::{
-    AssessmentScale, ConversationSteps, FollowUpKind, NewConversation, NewFollowUp,
-};
+use groundwork_core::agenda::NextStep;
+use groundwork_core::model::{AssessmentScale, ConversationSteps, NewConversation};
 use serde_json::{Value, json};
 
 use crate::args::TalkArgs;
@@ -14,9 +13,6 @@ use crate::error::{CliError, Result};
 use crate::output::{Report, note, outln, to_json};
 use crate::resolve;
 use crate::when::show_time;
-
-/// The longest follow-up title made from the next steps (titles are one line).
-const TITLE_MAX: usize = 120;
 
 /// Asks for one line on stderr/stdin; end of input is an empty answer.
 fn ask(question: &str) -> Result<String> {
@@ -53,23 +49,6 @@ fn ask_assessment(scale: &AssessmentScale) -> Result<Option<i64>> {
             Err(e) => note(&format!("{}; {}", e.message, e.hint.unwrap_or_default())),
         }
     }
-}
-
-/// A one-line follow-up title from the next steps.
-fn title_from(next_steps: &str, contact_name: &str) -> String {
-    let first = next_steps
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("");
-    if first.is_empty() {
-        return format!("Follow up with {contact_name}");
-    }
-    if first.chars().count() <= TITLE_MAX {
-        return first.to_owned();
-    }
-    let cut: String = first.chars().take(TITLE_MAX - 1).collect();
-    format!("{}…", cut.trim_end())
 }
 
 pub(crate) fn run(ctx: &Ctx, args: &TalkArgs) -> Result<Report> {
@@ -147,40 +126,19 @@ pub(crate) fn run(ctx: &Ctx, args: &TalkArgs) -> Result<Report> {
         assessment,
         next_steps: next_steps.clone(),
     };
-    let follow_up = args.follow_up_due.map(|due| {
-        let title = title_from(&next_steps, &contact.name);
-        let note = if title == next_steps.trim() {
-            String::new()
-        } else {
-            next_steps.clone()
-        };
-        NewFollowUp {
-            kind: FollowUpKind::FollowUp,
-            title,
-            contact: Some(contact_id),
-            plan: None,
-            conversation: None,
-            assignee: args
-                .follow_up_assignee
-                .clone()
-                .unwrap_or_else(|| organizer.clone()),
-            partner: None,
-            due: Some(due),
-            note,
-        }
-    });
     // The conversation and its follow-up are stored together or not at all.
-    let (conversation_id, follow_up_id) = group.batch(|b| {
-        let cid = b.record_conversation(contact_id, &new)?;
-        let fid = match &follow_up {
-            Some(f) => Some(b.create_follow_up(&NewFollowUp {
-                conversation: Some(cid),
-                ..f.clone()
-            })?),
-            None => None,
-        };
-        Ok((cid, fid))
-    })?;
+    let (conversation_id, follow_up) = match args.follow_up_due {
+        Some(due) => {
+            let step = NextStep {
+                due,
+                assignee: args.follow_up_assignee.clone(),
+                repeat_every_days: args.follow_up_every,
+            };
+            let (cid, f) = group.record_conversation_with_follow_up(contact_id, &new, &step)?;
+            (cid, Some(f))
+        }
+        None => (group.record_conversation(contact_id, &new)?, None),
+    };
 
     let contact = group.contact(contact_id)?;
     let recorded = contact
@@ -189,11 +147,6 @@ pub(crate) fn run(ctx: &Ctx, args: &TalkArgs) -> Result<Report> {
         .rev()
         .find(|c| c.id == conversation_id)
         .cloned();
-    let follow_up = match follow_up_id {
-        Some(id) => Some(group.follow_up(id)?),
-        None => None,
-    };
-
     let mut human = String::new();
     outln!(
         human,
@@ -224,6 +177,12 @@ pub(crate) fn run(ctx: &Ctx, args: &TalkArgs) -> Result<Report> {
             f.assignee,
             f.due.as_ref().map(show_time).unwrap_or_default()
         );
+        if let Some(days) = f.repeat_every_days {
+            outln!(
+                human,
+                "  a check-in every {days} days: done schedules the next"
+            );
+        }
     }
     let json = json!({
         "contact": { "id": contact.id, "name": contact.name },
@@ -233,22 +192,4 @@ pub(crate) fn run(ctx: &Ctx, args: &TalkArgs) -> Result<Report> {
         "follow_up": match &follow_up { Some(f) => to_json(f)?, None => Value::Null },
     });
     Ok(Report::new(human, json))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn titles_are_one_short_line() {
-        assert_eq!(title_from("", "Ana"), "Follow up with Ana");
-        assert_eq!(
-            title_from("\n  Call Tuesday \nthen more", "Ana"),
-            "Call Tuesday"
-        );
-        let long = "x".repeat(500);
-        let t = title_from(&long, "Ana");
-        assert_eq!(t.chars().count(), TITLE_MAX);
-        assert!(t.ends_with('…'));
-    }
 }

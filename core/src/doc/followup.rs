@@ -1,15 +1,17 @@
 //! A follow-up's document. Root scalars plus the `note` text.
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ROOT};
+use automerge::{AutoCommit, ROOT, ScalarValue};
 
 use super::{
     DocKind, Reader, am, edit_text, init_root, put_opt_str, put_opt_time, put_text, put_time,
 };
-use crate::error::Error;
+use crate::error::{Error, ValidationError};
 use crate::ids::{ContactId, ConversationId, FollowUpId, PlanId};
 use crate::model::validate;
-use crate::model::{FollowUp, FollowUpEdit, FollowUpKind, FollowUpStatus, NewFollowUp, Timestamp};
+use crate::model::{
+    FollowUp, FollowUpEdit, FollowUpKind, FollowUpStatus, NewFollowUp, TextEdit, Timestamp,
+};
 
 const KNOWN: &[&str] = &[
     "kind_of",
@@ -23,7 +25,34 @@ const KNOWN: &[&str] = &[
     "status",
     "note",
     "created_at",
+    "completed_at",
+    "repeat_every_days",
+    "previous",
 ];
+
+/// The longest gap between recurring check-ins: a year.
+const REPEAT_MAX_DAYS: u32 = 366;
+
+fn check_repeat(days: Option<u32>) -> Result<(), Error> {
+    match days {
+        Some(d) if d == 0 || d > REPEAT_MAX_DAYS => Err(ValidationError::out_of_range(
+            "repeat every",
+            format!("between 1 and {REPEAT_MAX_DAYS} days"),
+        )
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+fn put_repeat(doc: &mut AutoCommit, days: Option<u32>) -> Result<(), Error> {
+    check_repeat(days)?;
+    match days {
+        Some(d) => doc.put(ROOT, "repeat_every_days", u64::from(d)).map_err(am),
+        None => doc
+            .put(ROOT, "repeat_every_days", ScalarValue::Null)
+            .map_err(am),
+    }
+}
 
 pub(crate) fn create(
     doc: &mut AutoCommit,
@@ -40,6 +69,7 @@ pub(crate) fn create(
         .transpose()?;
     validate::text("note", &new.note)?;
     validate::required("kind", new.kind.as_str())?;
+    check_repeat(new.repeat_every_days)?;
     init_root(doc, DocKind::FollowUp, &id.to_string())?;
     doc.put(ROOT, "kind_of", new.kind.as_str()).map_err(am)?;
     doc.put(ROOT, "title", title.as_str()).map_err(am)?;
@@ -68,6 +98,14 @@ pub(crate) fn create(
         .map_err(am)?;
     put_text(doc, &ROOT, "note", &new.note)?;
     put_time(doc, &ROOT, "created_at", now)?;
+    put_opt_time(doc, &ROOT, "completed_at", None)?;
+    put_repeat(doc, new.repeat_every_days)?;
+    put_opt_str(
+        doc,
+        &ROOT,
+        "previous",
+        new.previous.map(|p| p.to_string()).as_deref(),
+    )?;
     Ok(())
 }
 
@@ -91,7 +129,41 @@ pub(crate) fn apply(doc: &mut AutoCommit, edit: &FollowUpEdit) -> Result<(), Err
             .put(ROOT, "status", validate::required("status", s.as_str())?)
             .map_err(am),
         FollowUpEdit::EditNote(e) => edit_text(doc, &ROOT, "note", "note", e),
+        FollowUpEdit::SetRepeat(days) => put_repeat(doc, *days),
+        FollowUpEdit::Complete { at, note } => {
+            doc.put(ROOT, "status", FollowUpStatus::Done.as_str())
+                .map_err(am)?;
+            put_time(doc, &ROOT, "completed_at", *at)?;
+            append_paragraph(doc, note)
+        }
     }
+}
+
+/// Adds `note` at the end of the note, a blank line after what is there: a splice at the end,
+/// so a concurrent edit of the earlier text survives.
+fn append_paragraph(doc: &mut AutoCommit, note: &str) -> Result<(), Error> {
+    let note = note.trim();
+    if note.is_empty() {
+        return Ok(());
+    }
+    let current = Reader::new(doc).text(&ROOT, "note");
+    let insert = if current.trim().is_empty() {
+        note.to_owned()
+    } else {
+        format!("\n\n{note}")
+    };
+    let end = current.encode_utf16().count();
+    edit_text(
+        doc,
+        &ROOT,
+        "note",
+        "note",
+        &TextEdit::Splice {
+            index: end,
+            delete: 0,
+            insert,
+        },
+    )
 }
 
 pub(crate) fn read(doc: &mut AutoCommit, id: FollowUpId) -> FollowUp {
@@ -119,6 +191,14 @@ pub(crate) fn read(doc: &mut AutoCommit, id: FollowUpId) -> FollowUp {
         created_at: r
             .time(&ROOT, "created_at", "created_at")
             .unwrap_or_default(),
+        completed_at: r.time(&ROOT, "completed_at", "completed_at"),
+        repeat_every_days: r
+            .int(&ROOT, "repeat_every_days", "repeat_every_days")
+            .and_then(|d| u32::try_from(d).ok())
+            .filter(|d| (1..=REPEAT_MAX_DAYS).contains(d)),
+        previous: r
+            .opt_str(&ROOT, "previous", "previous")
+            .and_then(|s| FollowUpId::parse(&s).ok()),
         meta: r.finish(KNOWN, version),
     }
 }

@@ -2,7 +2,7 @@
 //! lists `terrain`, `goals`, `tactics`, `benchmarks`, `reflections` (maps with an `id`).
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ObjType, ROOT};
+use automerge::{AutoCommit, ObjId, ObjType, ROOT, ScalarValue};
 
 use super::{
     DocKind, Reader, am, edit_text, entry, init_root, push_entry, put_opt_time, put_text, put_time,
@@ -12,8 +12,8 @@ use crate::error::{Error, ValidationError};
 use crate::ids::{ContactId, EntryId, PlanId, UnitId};
 use crate::model::validate::{self, LIST_MAX};
 use crate::model::{
-    Benchmark, Goal, Horizon, Measure, MeasureKind, NewPlan, Plan, PlanEdit, Reflection, Tactic,
-    TerrainQuestion,
+    AssessmentAtLeast, Benchmark, Counted, FollowUpKind, Goal, Horizon, NewPlan, Plan, PlanEdit,
+    RecordQuery, Reflection, Tactic, TerrainQuestion,
 };
 
 const KNOWN: &[&str] = &[
@@ -107,7 +107,7 @@ pub(crate) fn apply(doc: &mut AutoCommit, edit: &PlanEdit) -> Result<(), Error> 
             description,
             target,
             deadline,
-            measure,
+            query,
         } => {
             let d = validate::required("benchmark", description)?;
             if *target == 0 || *target > 10_000_000 {
@@ -115,25 +115,19 @@ pub(crate) fn apply(doc: &mut AutoCommit, edit: &PlanEdit) -> Result<(), Error> 
                     ValidationError::out_of_range("target", "between 1 and 10,000,000").into(),
                 );
             }
-            validate::required("measure", measure.kind.as_str())?;
+            query.validate()?;
             let e = new_entry(doc, "benchmarks")?;
             doc.put(&e, "description", d.as_str()).map_err(am)?;
             doc.put(&e, "target", *target).map_err(am)?;
             put_opt_time(doc, &e, "deadline", *deadline)?;
-            doc.put(&e, "measure", measure.kind.as_str()).map_err(am)?;
-            super::put_opt_str(
-                doc,
-                &e,
-                "measure_unit",
-                measure.unit.map(|u| u.to_string()).as_deref(),
-            )?;
-            put_opt_time(doc, &e, "measure_since", measure.since)
+            put_query(doc, &e, query)
         }
         PlanEdit::RemoveBenchmark(id) => {
             remove_entry(doc, &ROOT, "benchmarks", &id.to_string(), "benchmark")
         }
         PlanEdit::AddReflection {
             action,
+            tactic,
             at,
             worked,
             didnt,
@@ -151,13 +145,109 @@ pub(crate) fn apply(doc: &mut AutoCommit, edit: &PlanEdit) -> Result<(), Error> 
             }
             let e = new_entry(doc, "reflections")?;
             doc.put(&e, "action", action.as_str()).map_err(am)?;
+            super::put_opt_str(doc, &e, "tactic", tactic.map(|t| t.to_string()).as_deref())?;
             put_time(doc, &e, "at", *at)?;
             put_text(doc, &e, "worked", worked)?;
             put_text(doc, &e, "didnt", didnt)?;
             put_text(doc, &e, "next", next)?;
             put_text(doc, &e, "celebration", celebration).map(|_| ())
         }
+        PlanEdit::EditReflection { id, part, edit } => {
+            let e = entry(doc, &ROOT, "reflections", &id.to_string(), "reflection")?;
+            edit_text(doc, &e, part.key(), part.key(), edit)
+        }
     }
+}
+
+/// Writes a benchmark's query as a map of scalars under `query`, with its format version `v`.
+fn put_query(doc: &mut AutoCommit, entry: &ObjId, q: &RecordQuery) -> Result<(), Error> {
+    let m = doc.put_object(entry, "query", ObjType::Map).map_err(am)?;
+    doc.put(&m, "v", q.version).map_err(am)?;
+    doc.put(&m, "counts", q.counts.as_str()).map_err(am)?;
+    let opt = |doc: &mut AutoCommit, key: &str, v: Option<String>| {
+        super::put_opt_str(doc, &m, key, v.as_deref())
+    };
+    opt(doc, "unit", q.unit.map(|u| u.to_string()))?;
+    opt(doc, "assessment", q.assessment.map(|a| a.to_stored()))?;
+    put_opt_time(doc, &m, "since", q.since)?;
+    let tag = q
+        .tag
+        .as_deref()
+        .map(|t| validate::required("tag", t))
+        .transpose()?;
+    opt(doc, "tag", tag)?;
+    let organizer = q
+        .organizer
+        .as_deref()
+        .map(|o| validate::required("organizer", o))
+        .transpose()?;
+    opt(doc, "organizer", organizer)?;
+    opt(
+        doc,
+        "follow_up_kind",
+        q.follow_up_kind.as_ref().map(|k| k.as_str().to_owned()),
+    )?;
+    match q.completed {
+        Some(c) => doc.put(&m, "completed", c).map_err(am),
+        None => doc.put(&m, "completed", ScalarValue::Null).map_err(am),
+    }
+}
+
+/// Reads a benchmark's query; benchmarks written before queries had a `measure` name instead.
+fn read_query(r: &mut Reader<'_>, e: &ObjId, p: &str) -> RecordQuery {
+    let Some(m) = r.object(e, "query", ObjType::Map) else {
+        return legacy_measure(r, e, p);
+    };
+    let p = format!("{p}/query");
+    let mut q = RecordQuery::counting(Counted::parse(&r.str(&m, "counts", &format!("{p}/counts"))));
+    q.version = r
+        .int(&m, "v", &format!("{p}/v"))
+        .and_then(|v| u64::try_from(v).ok())
+        .unwrap_or(0);
+    q.unit = r
+        .opt_str(&m, "unit", &format!("{p}/unit"))
+        .and_then(|u| UnitId::parse(&u).ok());
+    q.assessment = r
+        .opt_str(&m, "assessment", &format!("{p}/assessment"))
+        .and_then(|a| AssessmentAtLeast::from_stored(&a));
+    q.since = r.time(&m, "since", &format!("{p}/since"));
+    q.tag = r.opt_str(&m, "tag", &format!("{p}/tag"));
+    q.organizer = r.opt_str(&m, "organizer", &format!("{p}/organizer"));
+    q.follow_up_kind = r
+        .opt_str(&m, "follow_up_kind", &format!("{p}/follow_up_kind"))
+        .map(|k| FollowUpKind::parse(&k));
+    q.completed = match r.scalar(&m, "completed", &format!("{p}/completed")) {
+        Some(ScalarValue::Boolean(b)) => Some(b),
+        _ => None,
+    };
+    q
+}
+
+/// The three measures of the first schema, as queries.
+fn legacy_measure(r: &mut Reader<'_>, e: &ObjId, p: &str) -> RecordQuery {
+    let unit = r
+        .opt_str(e, "measure_unit", &format!("{p}/measure_unit"))
+        .and_then(|u| UnitId::parse(&u).ok());
+    let since = r.time(e, "measure_since", &format!("{p}/measure_since"));
+    let mut q = match r.str(e, "measure", &format!("{p}/measure")).as_str() {
+        "conversations" => RecordQuery {
+            since,
+            ..RecordQuery::counting(Counted::Conversations)
+        },
+        "supporters_or_better" => RecordQuery {
+            assessment: Some(AssessmentAtLeast::SupporterOrBetter),
+            ..RecordQuery::counting(Counted::Contacts)
+        },
+        "onboarding_tasks_done" => RecordQuery {
+            follow_up_kind: Some(FollowUpKind::Onboarding),
+            completed: Some(true),
+            since,
+            ..RecordQuery::counting(Counted::FollowUps)
+        },
+        other => RecordQuery::counting(Counted::Other(other.to_owned())),
+    };
+    q.unit = unit;
+    q
 }
 
 pub(crate) fn read(doc: &mut AutoCommit, id: PlanId) -> Plan {
@@ -232,13 +322,7 @@ pub(crate) fn read(doc: &mut AutoCommit, id: PlanId) -> Plan {
                     .and_then(|t| u64::try_from(t).ok())
                     .unwrap_or(0),
                 deadline: r.time(e, "deadline", &format!("{p}/deadline")),
-                measure: Measure {
-                    kind: MeasureKind::parse(&r.str(e, "measure", &format!("{p}/measure"))),
-                    unit: r
-                        .opt_str(e, "measure_unit", &format!("{p}/measure_unit"))
-                        .and_then(|u| UnitId::parse(&u).ok()),
-                    since: r.time(e, "measure_since", &format!("{p}/measure_since")),
-                },
+                query: read_query(&mut r, e, &p),
             })
         })
         .collect();
@@ -250,6 +334,9 @@ pub(crate) fn read(doc: &mut AutoCommit, id: PlanId) -> Plan {
             Some(Reflection {
                 id,
                 action: r.str(e, "action", &format!("reflections/{id}/action")),
+                tactic: r
+                    .opt_str(e, "tactic", &format!("reflections/{id}/tactic"))
+                    .and_then(|t| EntryId::parse(&t).ok()),
                 at: r
                     .time(e, "at", &format!("reflections/{id}/at"))
                     .unwrap_or_default(),

@@ -78,6 +78,12 @@ pub struct FollowUp {
     pub status: FollowUpStatus,
     pub note: String,
     pub created_at: Timestamp,
+    /// When it was marked done (by [`FollowUpEdit::Complete`]).
+    pub completed_at: Option<Timestamp>,
+    /// A recurring check-in ("every 2 weeks for a leader"): completing it schedules the next.
+    pub repeat_every_days: Option<u32>,
+    /// The follow-up whose completion scheduled this one (a recurring check-in's chain).
+    pub previous: Option<FollowUpId>,
     pub meta: RecordMeta,
 }
 
@@ -93,6 +99,10 @@ pub struct NewFollowUp {
     pub partner: Option<String>,
     pub due: Option<Timestamp>,
     pub note: String,
+    /// Repeat every this many days once completed (1 to 366).
+    pub repeat_every_days: Option<u32>,
+    /// The follow-up this one continues, for a recurring check-in.
+    pub previous: Option<FollowUpId>,
 }
 
 impl NewFollowUp {
@@ -108,6 +118,8 @@ impl NewFollowUp {
             partner: None,
             due: None,
             note: String::new(),
+            repeat_every_days: None,
+            previous: None,
         }
     }
 }
@@ -121,4 +133,11 @@ pub enum FollowUpEdit {
     SetDue(Option<Timestamp>),
     SetStatus(FollowUpStatus),
     EditNote(TextEdit),
+    /// Make it a recurring check-in every this many days (1 to 366), or a one-off (`None`).
+    SetRepeat(Option<u32>),
+    /// Mark it done at `at`, adding `note` (if any) as a paragraph at the end of the note.
+    Complete {
+        at: Timestamp,
+        note: String,
+    },
 }

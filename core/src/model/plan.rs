@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use crate::ids::{ContactId, EntryId, PlanId, UnitId};
 
-use super::{RecordMeta, TextEdit, Timestamp};
+use super::{RecordMeta, RecordQuery, TextEdit, Timestamp};
 
 /// The horizon of a goal.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -61,50 +61,6 @@ pub struct Tactic {
     pub done: bool,
 }
 
-/// What a benchmark counts. Progress is computed from the records, never typed in.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MeasureKind {
-    /// Conversations held (in the unit, since the date).
-    Conversations,
-    /// Contacts whose current assessment is supporter or better (per the group's settings).
-    SupportersOrBetter,
-    /// Onboarding tasks completed.
-    OnboardingTasksDone,
-    Other(String),
-}
-
-impl MeasureKind {
-    /// The stored form.
-    pub fn as_str(&self) -> &str {
-        match self {
-            MeasureKind::Conversations => "conversations",
-            MeasureKind::SupportersOrBetter => "supporters_or_better",
-            MeasureKind::OnboardingTasksDone => "onboarding_tasks_done",
-            MeasureKind::Other(s) => s,
-        }
-    }
-    /// Reads the stored form; unknown values are kept as `Other`.
-    pub fn parse(s: &str) -> Self {
-        match s {
-            "conversations" => MeasureKind::Conversations,
-            "supporters_or_better" => MeasureKind::SupportersOrBetter,
-            "onboarding_tasks_done" => MeasureKind::OnboardingTasksDone,
-            other => MeasureKind::Other(other.to_owned()),
-        }
-    }
-}
-
-/// How a benchmark is counted: a query over the records.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Measure {
-    pub kind: MeasureKind,
-    /// Only within this terrain unit and the units below it.
-    pub unit: Option<UnitId>,
-    /// Only records from this time on.
-    pub since: Option<Timestamp>,
-}
-
 /// A measurable target: "20 one-on-ones in Dept. B by March 1".
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Benchmark {
@@ -112,7 +68,8 @@ pub struct Benchmark {
     pub description: String,
     pub target: u64,
     pub deadline: Option<Timestamp>,
-    pub measure: Measure,
+    /// What is counted: progress is computed from the records, never typed in.
+    pub query: RecordQuery,
 }
 
 /// What the group learned from an action, and what it celebrates.
@@ -120,6 +77,8 @@ pub struct Benchmark {
 pub struct Reflection {
     pub id: EntryId,
     pub action: String,
+    /// The tactic this reflects on, when it was one of the plan's.
+    pub tactic: Option<EntryId>,
     pub at: Timestamp,
     pub worked: String,
     pub didnt: String,
@@ -188,15 +147,42 @@ pub enum PlanEdit {
         description: String,
         target: u64,
         deadline: Option<Timestamp>,
-        measure: Measure,
+        query: RecordQuery,
     },
     RemoveBenchmark(EntryId),
     AddReflection {
         action: String,
+        tactic: Option<EntryId>,
         at: Timestamp,
         worked: String,
         didnt: String,
         next: String,
         celebration: String,
     },
+    /// Fill in or change a part of a reflection later (after the meeting that discussed it).
+    EditReflection {
+        id: EntryId,
+        part: ReflectionPart,
+        edit: TextEdit,
+    },
+}
+
+/// The parts of a reflection people write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReflectionPart {
+    Worked,
+    Didnt,
+    Next,
+    Celebration,
+}
+
+impl ReflectionPart {
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            ReflectionPart::Worked => "worked",
+            ReflectionPart::Didnt => "didnt",
+            ReflectionPart::Next => "next",
+            ReflectionPart::Celebration => "celebration",
+        }
+    }
 }

@@ -29,6 +29,7 @@ pub(crate) fn remove(w: &Writer<'_>, doc: &DocId, kind: DocKind) -> Result<(), S
         DocKind::Plan => &[
             "DELETE FROM plans_idx WHERE group_id = ?1 AND plan_id = ?2",
             "DELETE FROM plan_units WHERE group_id = ?1 AND plan_id = ?2",
+            "DELETE FROM benchmarks_idx WHERE group_id = ?1 AND plan_id = ?2",
         ],
         DocKind::Terrain => &["DELETE FROM units_idx WHERE group_id = ?1 AND tree_id = ?2"],
         DocKind::Settings => &["DELETE FROM scale_idx WHERE group_id = ?1 AND ?2 IS NOT NULL"],
@@ -244,8 +245,9 @@ pub(crate) fn follow_up(w: &Writer<'_>, f: &FollowUp) -> Result<(), StoreError> 
     w.tx.prepare_cached("DELETE FROM links_idx WHERE group_id = ?1 AND from_doc = ?2")?
         .execute(params![w.group.as_bytes(), doc.as_bytes()])?;
     w.tx.prepare_cached(
-        "INSERT OR REPLACE INTO followups_idx (group_id, followup_id, kind, title, contact_id, plan_id, assignee, due, status)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT OR REPLACE INTO followups_idx (group_id, followup_id, kind, title, contact_id, plan_id, assignee, due, status,
+           created_at, completed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         w.group.as_bytes(),
@@ -257,6 +259,8 @@ pub(crate) fn follow_up(w: &Writer<'_>, f: &FollowUp) -> Result<(), StoreError> 
         f.assignee,
         f.due.map(|d| d.timestamp_millis()),
         f.status.as_str(),
+        f.created_at.timestamp_millis(),
+        f.completed_at.map(|t| t.timestamp_millis()),
     ])?;
     if let Some(c) = f.contact {
         link(w, c.as_bytes(), &doc, DocKind::FollowUp)?;
@@ -282,6 +286,35 @@ pub(crate) fn plan(w: &Writer<'_>, p: &Plan) -> Result<(), StoreError> {
             "INSERT OR IGNORE INTO plan_units (group_id, plan_id, unit_id) VALUES (?1, ?2, ?3)",
         )?
         .execute(params![w.group.as_bytes(), p.id.as_bytes(), u.as_bytes()])?;
+    }
+    // Each benchmark with its query, so progress is counted from the index alone.
+    w.tx.prepare_cached("DELETE FROM benchmarks_idx WHERE group_id = ?1 AND plan_id = ?2")?
+        .execute(params![w.group.as_bytes(), p.id.as_bytes()])?;
+    for (position, b) in p.benchmarks.iter().enumerate() {
+        let q = &b.query;
+        w.tx.prepare_cached(
+            "INSERT OR REPLACE INTO benchmarks_idx (group_id, plan_id, benchmark_id, description, target, deadline,
+               position, query_version, counts, unit, assessment, since, tag, organizer, followup_kind, completed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        )?
+        .execute(params![
+            w.group.as_bytes(),
+            p.id.as_bytes(),
+            b.id.as_bytes(),
+            b.description,
+            i64::try_from(b.target).unwrap_or(i64::MAX),
+            b.deadline.map(|d| d.timestamp_millis()),
+            position as i64,
+            i64::try_from(q.version).unwrap_or(i64::MAX),
+            q.counts.as_str(),
+            q.unit.map(|u| u.as_bytes().to_vec()),
+            q.assessment.map(|a| a.to_stored()),
+            q.since.map(|t| t.timestamp_millis()),
+            q.tag,
+            q.organizer,
+            q.follow_up_kind.as_ref().map(|k| k.as_str().to_owned()),
+            q.completed,
+        ])?;
     }
     Ok(())
 }
@@ -309,13 +342,15 @@ pub(crate) fn terrain(w: &Writer<'_>, t: &TerrainTree) -> Result<(), StoreError>
 pub(crate) fn settings(w: &Writer<'_>, s: &GroupSettings) -> Result<(), StoreError> {
     w.tx.prepare_cached("DELETE FROM scale_idx WHERE group_id = ?1")?
         .execute(params![w.group.as_bytes()])?;
-    for l in &s.scale.levels {
-        w.tx.prepare_cached("INSERT OR REPLACE INTO scale_idx (group_id, value, label, supporter) VALUES (?1, ?2, ?3, ?4)")?
+    // Levels are listed strongest first: their position is the rank thresholds compare.
+    for (rank, l) in s.scale.levels.iter().enumerate() {
+        w.tx.prepare_cached("INSERT OR REPLACE INTO scale_idx (group_id, value, label, supporter, rank) VALUES (?1, ?2, ?3, ?4, ?5)")?
             .execute(params![
                 w.group.as_bytes(),
                 l.value,
                 l.label,
-                s.scale.supporter_or_better.contains(&l.value)
+                s.scale.supporter_or_better.contains(&l.value),
+                rank as i64,
             ])?;
     }
     w.tx.prepare_cached("UPDATE groups SET name = ?2 WHERE group_id = ?1")?

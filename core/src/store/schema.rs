@@ -116,4 +116,25 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (group_id, plan_id, unit_id)
     ) WITHOUT ROWID;
     "#,
+    // 3: the organizing workflows. Follow-ups' creation and completion times (benchmarks count
+    // "completed since"); the rank of each assessment level, strongest first (for "supporter or
+    // better" and "at least" thresholds; until the settings are reindexed, rank = value, which is
+    // the order of both built-in scales); plans' benchmarks with their queries, so progress is
+    // counted without loading a plan. Rows from before this migration are rebuilt from the
+    // documents once, on the next open (`reindex` in meta).
+    r#"
+    ALTER TABLE followups_idx ADD COLUMN created_at INTEGER;
+    ALTER TABLE followups_idx ADD COLUMN completed_at INTEGER;
+    ALTER TABLE scale_idx ADD COLUMN rank INTEGER;
+    UPDATE scale_idx SET rank = value;
+    CREATE TABLE benchmarks_idx (
+        group_id BLOB NOT NULL, plan_id BLOB NOT NULL, benchmark_id BLOB NOT NULL,
+        description TEXT NOT NULL, target INTEGER NOT NULL, deadline INTEGER, position INTEGER NOT NULL,
+        query_version INTEGER NOT NULL, counts TEXT NOT NULL, unit BLOB, assessment TEXT,
+        since INTEGER, tag TEXT, organizer TEXT, followup_kind TEXT, completed INTEGER,
+        PRIMARY KEY (group_id, plan_id, benchmark_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX conversations_by_unit ON conversations_idx (group_id, unit, at);
+    INSERT OR REPLACE INTO meta (key, value) VALUES ('reindex', x'01');
+    "#,
 ];
