@@ -7,7 +7,8 @@
 //!   plus the group's settings) — Automerge never leaks out of this crate's API;
 //! - `store`: SQLCipher, one transaction per acknowledged write, plus the query index;
 //! - [`Repo`] / [`Group`] / [`Batch`]: the device's groups, edits, erasure, queries ([`query`]) and
-//!   change subscriptions ([`events`]).
+//!   change subscriptions ([`events`]);
+//! - [`interchange`]: import from CSV and vCard, export to CSV, vCard and iCalendar.
 //!
 //! ```
 //! # fn main() -> Result<(), groundwork_core::Error> {
@@ -27,6 +28,7 @@ pub mod error;
 pub mod events;
 mod group;
 pub mod ids;
+pub mod interchange;
 mod membership;
 pub mod model;
 pub mod node;
