@@ -6,6 +6,7 @@ mod followups;
 mod group;
 mod groups;
 mod init;
+mod interchange;
 mod invite;
 mod net;
 mod serve;
@@ -18,7 +19,7 @@ use std::path::PathBuf;
 
 use groundwork_core::{Group, Repo};
 
-use crate::args::{Cli, Command, ContactCommand, GroupCommand};
+use crate::args::{Cli, Command, ContactCommand, ExportCommand, GroupCommand, ImportCommand};
 use crate::error::{CliError, Result};
 use crate::output::Report;
 use crate::{resolve, store_open};
@@ -72,6 +73,11 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
         Command::Serve(a) => serve::run(&ctx, &a, json),
         Command::Sync(a) => sync::run(&ctx, &a),
         Command::Status => status::run(&ctx),
+        Command::Import(ImportCommand::Csv(a)) => interchange::import_csv(&ctx, &a),
+        Command::Import(ImportCommand::Vcard(a)) => interchange::import_vcard(&ctx, &a),
+        Command::Export(ExportCommand::Csv(a)) => interchange::export_csv(&ctx, &a),
+        Command::Export(ExportCommand::Vcard(a)) => interchange::export_vcard(&ctx, &a),
+        Command::Export(ExportCommand::Ical(a)) => interchange::export_ical(&ctx, &a),
     }
 }
 

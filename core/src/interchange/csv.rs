@@ -131,9 +131,10 @@ pub fn read_contacts(
         .flexible(false)
         .from_reader(bytes);
     let mut records = reader.byte_records();
+    let mut lines = Lines::new(bytes);
     let header = match records.next() {
         None => return Err(InterchangeError::Empty(Format::Csv)),
-        Some(r) => r.map_err(|e| csv_error(&e))?,
+        Some(r) => r.map_err(|e| csv_error(&e, &mut lines))?,
     };
     let headers = text_cells(&header, 1)?;
     let profile = columns::detect(&headers);
@@ -155,8 +156,8 @@ pub fn read_contacts(
     }
     let mut out = Vec::new();
     for record in records {
-        let record = record.map_err(|e| csv_error(&e))?;
-        let line = record.position().map_or(0, |p| p.line());
+        let record = record.map_err(|e| csv_error(&e, &mut lines))?;
+        let line = lines.of(record.position());
         let cells = text_cells(&record, line)?;
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
@@ -176,8 +177,45 @@ pub fn read_contacts(
     })
 }
 
-fn csv_error(e: &::csv::Error) -> InterchangeError {
-    let line = e.position().map_or(0, |p| p.line());
+/// Line numbers from byte offsets. The `csv` crate's own line count lags one line behind in
+/// CRLF files (a record's position is taken before the previous record's `\n` is consumed), so
+/// lines are counted here, forward only, from where the record's first byte is.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            at: 0,
+            line: 1,
+        }
+    }
+
+    fn of(&mut self, pos: Option<&::csv::Position>) -> u64 {
+        let Some(pos) = pos else { return self.line };
+        let mut start = usize::try_from(pos.byte())
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        while matches!(self.bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        if start >= self.at {
+            self.line += self.bytes[self.at..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            self.at = start;
+        }
+        self.line
+    }
+}
+
+fn csv_error(e: &::csv::Error, lines: &mut Lines<'_>) -> InterchangeError {
+    let line = lines.of(e.position());
     match e.kind() {
         ::csv::ErrorKind::UnequalLengths {
             expected_len, len, ..

@@ -108,6 +108,11 @@ fn interchange_action_network_export_with_bom_crlf_and_leading_zeros() {
         by_name(&group, "no.name@").emails[0].value,
         "no.name@example.org"
     );
+    // CRLF line ends do not throw the line numbers off.
+    assert_eq!(
+        plan.rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+        [2, 3, 4]
+    );
     // The header's BOM does not end up in the first column's name.
     assert_eq!(plan.columns[0].header, "uuid");
 }
@@ -315,7 +320,12 @@ fn interchange_bad_files_name_the_line() {
         }
         other => panic!("{other:?}"),
     }
-    // A multi-line cell above does not throw the line count off.
+    // A multi-line cell above does not throw the line count off, with LF or CRLF.
+    let e = err(b"name,notes\r\n\"Ana\",\"one\r\ntwo\"\r\nCara,z\r\nBen,x,y\r\n");
+    assert!(
+        matches!(e, InterchangeError::BadFile { line: 5, .. }),
+        "{e:?}"
+    );
     let e = err(b"name,notes\n\"Ana\",\"one\ntwo\nthree\"\nBen,x,y\n");
     assert!(
         matches!(e, InterchangeError::BadFile { line: 5, .. }),
@@ -667,7 +677,7 @@ fn parse_ical(bytes: &[u8]) -> icalendar::Calendar {
 
 #[test]
 fn interchange_ical_events_carry_no_contact_content() {
-    use icalendar::{Component, EventLike};
+    use icalendar::Component;
     let (_r, group) = group();
     let (dated, _) = follow_ups(&group);
     let mut out = Vec::new();
