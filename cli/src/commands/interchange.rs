@@ -62,7 +62,7 @@ fn describe_column(c: &ColumnMapping) -> String {
 fn describe_action(a: &RowAction) -> (String, String) {
     match a {
         RowAction::Create => ("create".into(), String::new()),
-        RowAction::MergeIntoRow { line } => {
+        RowAction::MergeIntoRow { into_line: line } => {
             ("merge".into(), format!("into the contact of line {line}"))
         }
         RowAction::MergeIntoContact { id, name, adds } => {

@@ -46,7 +46,7 @@ pub enum RowAction {
     /// A new contact.
     Create,
     /// Same phone or email as an earlier record of the file: merged into that record's contact.
-    MergeIntoRow { line: u64 },
+    MergeIntoRow { into_line: u64 },
     /// Same phone or email as a contact of the group: it gains what it lacks (its name stays).
     /// `adds` is what this record brings that the contact (and earlier records) did not have.
     MergeIntoContact {
@@ -340,7 +340,9 @@ pub fn plan_records(
                 } else {
                     let first_line = *first_line;
                     merge_new(into, contact);
-                    RowAction::MergeIntoRow { line: first_line }
+                    RowAction::MergeIntoRow {
+                        into_line: first_line,
+                    }
                 }
             }
             Target::Existing { id, adds, .. } => {

@@ -268,7 +268,14 @@ fn interchange_merges_by_phone_and_email_never_renaming() {
     let actions: Vec<&RowAction> = plan.rows.iter().map(|r| &r.action).collect();
     assert!(matches!(actions[0], RowAction::MergeIntoContact { id, .. } if *id == existing.id));
     assert_eq!(actions[1], &RowAction::Create);
-    assert_eq!(actions[2], &RowAction::MergeIntoRow { line: 3 });
+    assert_eq!(actions[2], &RowAction::MergeIntoRow { into_line: 3 });
+    // The plan as JSON (what `--json --dry-run` prints) keeps both line numbers apart.
+    let row = serde_json::to_value(&plan.rows[2]).expect("json");
+    assert_eq!(
+        (row["line"].as_u64(), row["into_line"].as_u64()),
+        (Some(4), Some(3))
+    );
+    assert_eq!(row["action"], "merge_into_row");
     // Row 5 brings nothing new: Ana already has the email (from row 2) and the tag.
     assert!(matches!(actions[3], RowAction::MergeIntoContact { adds, .. } if adds.is_empty()));
     let summary = apply(&group, &plan, &mut |_, _| {}).expect("apply");
@@ -613,6 +620,7 @@ fn interchange_vcard_round_trip_in_both_versions() {
         let (_r2, b) = group();
         let plan = plan_vcard(&b, &out).expect("plan");
         assert_eq!(plan.creates(), 31, "{version:?}");
+        assert_eq!(count(&b), 0, "planning writes nothing");
         apply(&b, &plan, &mut |_, _| {}).expect("apply");
         let copy = by_name(&b, "Ana María Ruiz");
         assert_eq!(phones(&copy), phones(&original), "{version:?}");
