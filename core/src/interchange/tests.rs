@@ -381,6 +381,42 @@ fn interchange_imports_in_whole_batches() {
     assert!(summary.records_per_second() > 0.0);
 }
 
+#[test]
+fn interchange_a_failed_batch_leaves_no_part_of_it() {
+    let (_r, group) = group();
+    let kept = group
+        .create_contact(&crate::model::NewContact::named("Kept"))
+        .expect("kept");
+    let gone = group
+        .create_contact(&crate::model::NewContact {
+            name: "Gone".into(),
+            emails: vec![("work".into(), "gone@example.org".into())],
+            ..Default::default()
+        })
+        .expect("gone");
+    let file = b"name,email,tags\nNew One,one@example.org,\nGone,gone@example.org,captain\nNew Two,two@example.org,\n";
+    let plan = plan_csv(&group, file, &[]).expect("plan");
+    assert_eq!((plan.creates(), plan.merges()), (2, 1));
+    // The contact the plan merges into is erased before the plan is applied: the batch holding
+    // it fails, and with it the two new contacts of the same batch.
+    group.erase_contact(gone.id).expect("erase");
+    match apply(&group, &plan, &mut |_, _| {}) {
+        Err(InterchangeError::Apply {
+            stored: 0,
+            first_line: 2,
+            source: crate::Error::Erased { .. },
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    let names: Vec<String> = group
+        .contacts(&ContactQuery::default())
+        .expect("list")
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, [kept.name]);
+}
+
 // --- CSV export ----------------------------------------------------------------------------
 
 fn sample(group: &Group) -> crate::model::Contact {
