@@ -286,9 +286,11 @@ pub fn plan_records(
                         break;
                     }
                 }
-                match found {
-                    Some(id) if by_contact.contains_key(&id) => by_contact[&id],
-                    Some(id) => {
+                // An existing contact an earlier record already matched keeps its one target.
+                let known = found.and_then(|id| by_contact.get(&id).copied());
+                match (found, known) {
+                    (_, Some(t)) => t,
+                    (Some(id), None) => {
                         let existing = group.contact(id)?;
                         names.insert(id, existing.name.clone());
                         let t = targets.len();
@@ -316,7 +318,7 @@ pub fn plan_records(
                         by_contact.insert(id, t);
                         t
                     }
-                    None => {
+                    (None, None) => {
                         targets.push(Target::New {
                             first_line: line,
                             contact: NewContact::default(),
@@ -383,24 +385,13 @@ pub struct ImportSummary {
     pub batches: usize,
     /// Records read from the file (including merged and skipped ones).
     pub records: usize,
+    /// How long storing took (reading and planning not included), in seconds in JSON.
     #[serde(serialize_with = "secs")]
     pub elapsed: Duration,
 }
 
 fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
-}
-
-impl ImportSummary {
-    /// Records per second, for the end-of-import line.
-    pub fn records_per_second(&self) -> f64 {
-        let secs = self.elapsed.as_secs_f64();
-        if secs > 0.0 {
-            self.records as f64 / secs
-        } else {
-            self.records as f64
-        }
-    }
 }
 
 /// Writes a plan: [`IMPORT_BATCH`] contacts per transaction, each contact whole in one of them.
