@@ -47,6 +47,16 @@ impl From<InterchangeError> for CliError {
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>> {
+    // Refuse an oversized file before reading it into memory.
+    if let Ok(meta) = fs::metadata(path)
+        && meta.len() > interchange::MAX_IMPORT_FILE as u64
+    {
+        return Err(InterchangeError::TooLarge {
+            max: interchange::MAX_IMPORT_FILE,
+            what: "bytes",
+        }
+        .into());
+    }
     fs::read(path).map_err(|e| {
         CliError::user(format!("cannot read {}: {e}", path.display())).hint("check the file's path")
     })
