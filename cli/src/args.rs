@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use groundwork_core::interchange::Field;
 use groundwork_core::model::{Channel, Timestamp};
 
 use crate::when;
@@ -84,6 +85,156 @@ pub(crate) enum Command {
     Sync(SyncArgs),
     /// This device, its groups, what the store holds and the peers it knows
     Status,
+    /// Import contacts from a spreadsheet (CSV) or an address book (vCard)
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export contacts, conversations or follow-ups (CSV), contacts (vCard), follow-ups (iCalendar)
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+const IMPORT_CSV_ABOUT: &str = "\
+Import contacts from a CSV file.
+
+The columns are recognised for the exports of Action Network, NGP VAN / EveryAction, Action
+Builder and Mobilize, and by common names (name, first name, phone, email, zip …) otherwise;
+--map sets or corrects a column. A row with the same phone number (digits compared) or email
+(case ignored) as a contact of the group, or as an earlier row, is merged: the contact gains the
+phones, emails and tags it lacks; its name is never changed. A row whose values are not valid
+(a phone number with letters …) is skipped, and the report says why.
+
+Nothing is written with --dry-run: the report shows what would be created and merged, row by
+row. Otherwise the contacts are stored in batches of 250, each contact whole; running the same
+import again merges instead of duplicating.
+
+FIELD is one of: name, first_name, middle_name, last_name, phone[:LABEL], email[:LABEL],
+phone_type, email_type, street|street2|city|region|zip|country[:LABEL] (one address per label),
+address[:LABEL], tags, notes, organizers, custom:KEY, do_not_contact, ignore.";
+
+const EXPORT_CSV_ABOUT: &str = "\
+Export contacts, conversations or follow-ups as CSV (UTF-8 with a byte-order mark, CRLF).
+
+Cells that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage
+return) are written with a single quote in front, so opening the file never runs anything;
+`groundwork import csv` takes the quote off again. The file holds personal data: keep it safe,
+delete it when done.";
+
+const EXPORT_ICAL_ABOUT: &str = "\
+Export the open follow-ups as an iCalendar file for a calendar app.
+
+Each dated follow-up becomes an event at its due time with an alarm 15 minutes before (many
+calendar apps, Google Calendar among them, ignore to-dos); --todo writes to-dos instead (with
+due date, status and priority; undated follow-ups included). Calendars are synced to servers and
+shown on lock screens, so a reminder says only \"Groundwork follow-up\": no name, no title, no
+note. --with-names adds the contact's name.";
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum ImportCommand {
+    /// Import contacts from a CSV file (Action Network, VAN/EveryAction, Action Builder,
+    /// Mobilize exports, or any spreadsheet)
+    #[command(long_about = IMPORT_CSV_ABOUT)]
+    Csv(ImportCsvArgs),
+    /// Import contacts from a vCard file (a phone's address book export; 2.1, 3.0 or 4.0)
+    Vcard(ImportVcardArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ImportCsvArgs {
+    /// The CSV file
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
+    /// Read column COLUMN as FIELD (e.g. --map "Cell Phone=phone:mobile"); repeatable
+    #[arg(long = "map", value_name = "COLUMN=FIELD", value_parser = parse_mapping)]
+    pub(crate) map: Vec<ColumnMap>,
+    /// Show what would be created and merged; write nothing
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ImportVcardArgs {
+    /// The vCard file (.vcf), one card or many
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
+    /// Show what would be created and merged; write nothing
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+/// A `--map COLUMN=FIELD`.
+#[derive(Debug, Clone)]
+pub(crate) struct ColumnMap {
+    pub(crate) column: String,
+    pub(crate) field: Field,
+}
+
+/// What `export csv` writes.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExportWhat {
+    Contacts,
+    Conversations,
+    Followups,
+}
+
+/// A vCard version.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VcardVersionArg {
+    /// vCard 3.0: what most phones read
+    #[value(name = "3")]
+    V3,
+    /// vCard 4.0
+    #[value(name = "4")]
+    V4,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum ExportCommand {
+    /// Contacts, conversations or follow-ups as CSV
+    #[command(long_about = EXPORT_CSV_ABOUT)]
+    Csv(ExportCsvArgs),
+    /// Contacts as vCard, for a phone's address book
+    Vcard(ExportVcardArgs),
+    /// Open follow-ups as calendar reminders (iCalendar)
+    #[command(long_about = EXPORT_ICAL_ABOUT)]
+    Ical(ExportIcalArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ExportCsvArgs {
+    /// What to export
+    #[arg(value_enum, value_name = "WHAT")]
+    pub(crate) what: ExportWhat,
+    /// Write to this file (created readable by you only) [default: standard output]
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ExportVcardArgs {
+    /// Write to this file (created readable by you only) [default: standard output]
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// The vCard version
+    #[arg(
+        long = "vcard-version",
+        value_enum,
+        default_value = "3",
+        value_name = "3|4"
+    )]
+    pub(crate) version: VcardVersionArg,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ExportIcalArgs {
+    /// Write to-dos (VTODO) instead of events with alarms
+    #[arg(long)]
+    pub(crate) todo: bool,
+    /// Put the contact's name in each reminder (by default reminders carry no contact content)
+    #[arg(long)]
+    pub(crate) with_names: bool,
+    /// Write to this file (created readable by you only) [default: standard output]
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
 }
 
 const SERVE_ABOUT: &str = "\
@@ -941,6 +1092,21 @@ fn parse_address(s: &str) -> Result<LabelledArg, String> {
     non_empty(parse_labelled(s, "home"), "address")
 }
 
+fn parse_mapping(s: &str) -> Result<ColumnMap, String> {
+    // The column may itself contain `=`; the field never does, so split at the last one.
+    let (column, field) = s
+        .rsplit_once('=')
+        .filter(|(c, _)| !c.trim().is_empty())
+        .ok_or_else(|| "write COLUMN=FIELD (e.g. \"Cell Phone=phone:mobile\")".to_owned())?;
+    let field = Field::parse(field).map_err(|e| {
+        format!("{e}; fields are name, first_name, last_name, phone[:LABEL], email[:LABEL], zip, city, tags, notes, custom:KEY, ignore … (see --help)")
+    })?;
+    Ok(ColumnMap {
+        column: column.trim().to_owned(),
+        field,
+    })
+}
+
 fn parse_key_value(s: &str) -> Result<KeyValue, String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok(KeyValue {
@@ -984,6 +1150,12 @@ mod tests {
         assert!(parse_peer("@127.0.0.1:1").is_err());
         assert!(parse_peer("abcd@nowhere").is_err());
         assert!(parse_scale("NaN").is_err());
+        let m = parse_mapping("Cell Phone=phone:mobile").expect("parses");
+        assert_eq!(m.column, "Cell Phone");
+        assert_eq!(m.field.to_string(), "phone:mobile");
+        assert_eq!(parse_mapping("a=b=zip").expect("parses").column, "a=b");
+        assert!(parse_mapping("Shoe=size").is_err());
+        assert!(parse_mapping("=name").is_err());
         assert_eq!(parse_percent("65%"), Ok(65));
         assert_eq!(parse_percent("10"), Ok(10));
         assert_eq!(parse_percent("0.9"), Ok(90));

@@ -11,6 +11,7 @@
 //! - the organizing workflows on top, all answered from the index: follow-ups due and their life
 //!   ([`agenda`]), plans' benchmarks with live progress ([`benchmarks`]), the wall chart and
 //!   structure tests ([`chart`]).
+//! - [`interchange`]: import from CSV and vCard, export to CSV, vCard and iCalendar.
 //!
 //! ```
 //! # fn main() -> Result<(), groundwork_core::Error> {
@@ -34,6 +35,7 @@ pub mod error;
 pub mod events;
 mod group;
 pub mod ids;
+pub mod interchange;
 mod membership;
 pub mod model;
 pub mod node;

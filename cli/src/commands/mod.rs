@@ -8,6 +8,7 @@ mod followups;
 mod group;
 mod groups;
 mod init;
+mod interchange;
 mod invite;
 mod net;
 mod plan;
@@ -22,8 +23,8 @@ use std::path::PathBuf;
 use groundwork_core::{Group, Repo};
 
 use crate::args::{
-    BenchmarkCommand, ChartCommand, Cli, Command, ContactCommand, FollowupCommand, GroupCommand,
-    PlanCommand,
+    BenchmarkCommand, ChartCommand, Cli, Command, ContactCommand, ExportCommand, FollowupCommand,
+    GroupCommand, ImportCommand, PlanCommand,
 };
 use crate::error::{CliError, Result};
 use crate::output::Report;
@@ -97,6 +98,11 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
         Command::Serve(a) => serve::run(&ctx, &a, json),
         Command::Sync(a) => sync::run(&ctx, &a),
         Command::Status => status::run(&ctx),
+        Command::Import(ImportCommand::Csv(a)) => interchange::import_csv(&ctx, &a),
+        Command::Import(ImportCommand::Vcard(a)) => interchange::import_vcard(&ctx, &a),
+        Command::Export(ExportCommand::Csv(a)) => interchange::export_csv(&ctx, &a),
+        Command::Export(ExportCommand::Vcard(a)) => interchange::export_vcard(&ctx, &a),
+        Command::Export(ExportCommand::Ical(a)) => interchange::export_ical(&ctx, &a),
     }
 }
 
