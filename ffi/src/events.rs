@@ -78,6 +78,26 @@ pub trait SyncListener: Send + Sync {
     fn on_session(&self, report: crate::node::SyncReport) -> Result<(), GroundworkError>;
 }
 
+/// Implemented by the app: receives a contact list screen's rows (see `Group.watch_contacts`).
+#[uniffi::export(foreign)]
+pub trait ContactListListener: Send + Sync {
+    /// Called with the current rows at once, then whenever they change. An error ends the watch.
+    fn on_contacts(
+        &self,
+        contacts: Vec<crate::query::ContactSummary>,
+    ) -> Result<(), GroundworkError>;
+}
+
+/// Implemented by the app: receives a follow-up list's rows (see `Group.watch_follow_ups`).
+#[uniffi::export(foreign)]
+pub trait FollowUpListListener: Send + Sync {
+    /// Called with the current rows at once, then whenever they change. An error ends the watch.
+    fn on_follow_ups(
+        &self,
+        follow_ups: Vec<crate::query::FollowUpSummary>,
+    ) -> Result<(), GroundworkError>;
+}
+
 /// A running subscription. Cancelling it (or dropping it: the garbage collector, Kotlin's `use`,
 /// Swift's deinit) stops it; the listener is not called after `cancel` returns, except for a
 /// call already under way.
@@ -192,6 +212,40 @@ pub(crate) async fn forward_records(mut sub: ev::Subscription, listener: Arc<dyn
             }
             Err(e) => {
                 tracing::warn!(error = %e, "a record listener panicked; its subscription ends");
+                return;
+            }
+        }
+    }
+}
+
+/// Forwards a core query watch to a foreign listener: the current results, then each change,
+/// until either ends. A failing query ends the watch (logged).
+pub(crate) async fn forward_watch<T, U>(
+    mut watch: groundwork_core::query::QueryWatch<T>,
+    deliver: impl Fn(U) -> Result<()> + Send + Sync + 'static,
+) where
+    T: PartialEq + Clone + IntoIterator + Send + 'static,
+    T::Item: Into<U::Item>,
+    U: FromIterator<<U as IntoIterator>::Item> + IntoIterator + Send + 'static,
+{
+    let deliver = Arc::new(deliver);
+    while let Some(rows) = watch.next().await {
+        let rows: U = match rows {
+            Ok(rows) => rows.into_iter().map(Into::into).collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "a watched query failed; the watch ends");
+                return;
+            }
+        };
+        let deliver = deliver.clone();
+        match tokio::task::spawn_blocking(move || deliver(rows)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "a list listener failed; its watch ends");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "a list listener panicked; its watch ends");
                 return;
             }
         }

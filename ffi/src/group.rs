@@ -12,7 +12,10 @@ use groundwork_core::proto::membership as pm;
 use groundwork_core::query as q;
 
 use crate::error::{GroundworkError, Result};
-use crate::events::{self, RecordFilter, RecordListener, SubscriptionHandle};
+use crate::events::{
+    self, ContactListListener, FollowUpListListener, RecordFilter, RecordKind, RecordListener,
+    SubscriptionHandle,
+};
 use crate::model::{
     Contact, ContactEdit, FollowUp, FollowUpEdit, FollowUpStatus, GroupSettings, NewContact,
     NewConversation, NewFollowUp, NewPlan, Plan, PlanEdit, bounded, parse, update,
@@ -372,6 +375,42 @@ impl Group {
         let sub = self.inner.subscribe(filter.try_into()?);
         Ok(SubscriptionHandle::spawn(events::forward_records(
             sub, listener,
+        )))
+    }
+
+    /// Watches a contact query for a list screen: calls `listener` with the current rows at
+    /// once, then with the new rows whenever a change (here or by sync) alters them, until the
+    /// handle is cancelled or dropped.
+    pub fn watch_contacts(
+        &self,
+        query: ContactQuery,
+        listener: Arc<dyn ContactListListener>,
+    ) -> Result<Arc<SubscriptionHandle>> {
+        let query: q::ContactQuery = query.try_into()?;
+        // A contact list changes through contacts, and through the settings (assessment labels,
+        // "supporter or better").
+        let kinds = vec![RecordKind::Contact.into(), RecordKind::Settings.into()];
+        let watch = self.inner.watch(kinds, move |g| g.contacts(&query));
+        Ok(SubscriptionHandle::spawn(events::forward_watch(
+            watch,
+            move |rows: Vec<ContactSummary>| listener.on_contacts(rows),
+        )))
+    }
+
+    /// Watches a follow-up query (for example what is due) like `watch_contacts`. "Due" is
+    /// judged against `due_before_ms` as given: a screen showing "due now" re-watches as the
+    /// clock moves.
+    pub fn watch_follow_ups(
+        &self,
+        query: FollowUpQuery,
+        listener: Arc<dyn FollowUpListListener>,
+    ) -> Result<Arc<SubscriptionHandle>> {
+        let query: q::FollowUpQuery = query.try_into()?;
+        let kinds = vec![RecordKind::FollowUp.into()];
+        let watch = self.inner.watch(kinds, move |g| g.follow_ups(&query));
+        Ok(SubscriptionHandle::spawn(events::forward_watch(
+            watch,
+            move |rows: Vec<FollowUpSummary>| listener.on_follow_ups(rows),
         )))
     }
 }

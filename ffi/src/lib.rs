@@ -40,14 +40,14 @@ mod runtime;
 
 pub use error::GroundworkError;
 pub use events::{
-    Notification, Origin, RecordEvent, RecordFilter, RecordKind, RecordListener,
-    SubscriptionHandle, SyncListener,
+    ContactListListener, FollowUpListListener, Notification, Origin, RecordEvent, RecordFilter,
+    RecordKind, RecordListener, SubscriptionHandle, SyncListener,
 };
 pub use group::{Group, GroupSummary, Member, RecordedConversation, Role};
 pub use model::*;
 pub use node::{
-    Grant, Invite, InviteOptions, JoinedDevice, JoinedGroup, Node, NodeOptions, PeerStatus,
-    PeerSyncOutcome, SyncReport, SyncStats, SyncStatus,
+    Grant, Invite, InviteOptions, JoinedDevice, JoinedGroup, LiveLink, Node, NodeOptions,
+    PeerStatus, PeerSyncOutcome, SyncReport, SyncStats, SyncStatus,
 };
 pub use query::*;
 pub use repo::GroundworkStore;

@@ -244,6 +244,24 @@ impl Node {
         runtime::run(async move { Ok(node.sync_with(&group, peer).await?.into()) }).await
     }
 
+    /// Syncs `group` with the member device at `addresses`, then keeps the connection open: from
+    /// then on each side's edits reach the other as they are made (and fire its subscriptions),
+    /// until the returned link is stopped or dropped, or the connection ends.
+    pub async fn go_live(
+        &self,
+        group: Arc<Group>,
+        peer_device_id: String,
+        addresses: Vec<String>,
+    ) -> Result<Arc<LiveLink>> {
+        let peer = endpoint_addr(&peer_device_id, &addresses)?;
+        let node = self.inner.clone();
+        let group = group.inner.clone();
+        let link = runtime::run(async move { Ok(node.go_live(&group, peer).await?.1) }).await?;
+        Ok(Arc::new(LiveLink {
+            inner: Mutex::new(Some(link)),
+        }))
+    }
+
     /// Syncs `group` once with every member device whose address this device knows (from the
     /// invite and earlier syncs); one outcome per peer.
     pub async fn sync_known_peers(&self, group: Arc<Group>) -> Result<Vec<PeerSyncOutcome>> {
@@ -333,6 +351,38 @@ impl Node {
             Ok(())
         })
         .await;
+    }
+}
+
+/// An open live link to one peer (see `Node.go_live`). Stopping or dropping it closes the link.
+#[derive(uniffi::Object)]
+pub struct LiveLink {
+    inner: Mutex<Option<core_node::LiveLink>>,
+}
+
+#[uniffi::export]
+impl LiveLink {
+    /// Closes the link. Safe to call twice.
+    pub fn stop(&self) {
+        let link = self.inner.lock().unwrap_or_else(|p| p.into_inner()).take();
+        // Closing the connection happens in the link's drop, inside the runtime.
+        let _rt = runtime::handle().enter();
+        drop(link);
+    }
+
+    /// Whether the link is still open (false once stopped, or once either side ended it).
+    pub fn is_open(&self) -> bool {
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_some_and(|l| l.is_open())
+    }
+}
+
+impl Drop for LiveLink {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 

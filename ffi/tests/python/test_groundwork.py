@@ -56,6 +56,22 @@ class CollectSessions(gw.SyncListener):
         self.reports.put(report)
 
 
+class Rows(gw.ContactListListener, gw.FollowUpListListener):
+    """A list listener for contact and follow-up rows."""
+
+    def __init__(self):
+        self.rows = queue.Queue()
+
+    def on_contacts(self, contacts):
+        self.rows.put(contacts)
+
+    def on_follow_ups(self, follow_ups):
+        self.rows.put(follow_ups)
+
+    def next(self):
+        return self.rows.get(timeout=WAIT)
+
+
 def loopback(node):
     """The node's IPv4 loopback address(es), to dial it on this machine."""
     return [s for s in node.addresses() if s.startswith("127.0.0.1:")]
@@ -254,6 +270,30 @@ def test_a_failing_listener_ends_only_its_subscription(group):
     assert not handle.is_active()
     # The store is fine.
     group.create_contact(gw.NewContact(name="Bea Lund"))
+
+
+def test_watch_a_contact_list_gets_the_rows_then_each_change(group):
+    group.create_contact(gw.NewContact(name="Ana Ruiz", tags=["floor-2"]))
+    rows = Rows()
+    handle = group.watch_contacts(gw.ContactQuery(tag="floor-2"), rows)
+    assert [c.name for c in rows.next()] == ["Ana Ruiz"]
+    bea = group.create_contact(gw.NewContact(name="Bea Lund", tags=["floor-2"]))
+    assert [c.name for c in rows.next()] == ["Ana Ruiz", "Bea Lund"]
+    group.update_contact(bea.id, [gw.ContactEdit.REMOVE_TAG(tag="floor-2")])
+    assert [c.name for c in rows.next()] == ["Ana Ruiz"]
+    handle.cancel()
+    assert not handle.is_active()
+
+
+def test_watch_follow_ups_due(group):
+    rows = Rows()
+    handle = group.watch_follow_ups(gw.FollowUpQuery(due_before_ms=now_ms() + 3600 * 1000), rows)
+    assert rows.next() == []
+    call = group.create_follow_up(gw.NewFollowUp(title="Call Ana", assignee="rosa", due_ms=now_ms()))
+    assert [f.title for f in rows.next()] == ["Call Ana"]
+    group.complete_follow_up(call.id)
+    assert rows.next() == []
+    handle.cancel()
 
 
 # --- every error kind ------------------------------------------------------------------------
@@ -460,6 +500,20 @@ def test_two_stores_sync_over_loopback_through_an_invite(tmp_path):
         for g in (group_a, group_b):
             c = g.contact(ana.id)
             assert c.name == "Ana Ruiz-Lopez" and c.meta.conflicts == []
+
+        # A live link: A's edits reach B as they are made, no sync call needed.
+        link = await node_b.go_live(group_b, a.device_id(), loopback(node_a))
+        assert link.is_open()
+        listener = Collect()
+        handle = group_b.subscribe(gw.RecordFilter.GROUP(), listener)
+        cy = group_a.create_contact(gw.NewContact(name="Cy Live"))
+        event = listener.next_change()
+        assert event.record_id == cy.id and event.origin == gw.Origin.REMOTE
+        assert group_b.contact(cy.id).name == "Cy Live"
+        handle.cancel()
+        link.stop()
+        link.stop()
+        assert not link.is_open()
 
         # The sync status and the session reports.
         status = node_b.sync_status(group_b)
