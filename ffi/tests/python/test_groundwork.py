@@ -386,6 +386,16 @@ def test_an_invite_nobody_uses_is_network_and_waiting_twice_is_internal(store, g
     run(scenario())
 
 
+def test_a_rust_panic_reaches_python_as_internal_error():
+    # The Rust half (a panic becomes call status 2 with its message) is checked in
+    # ffi/src/tests.rs through the C entry point; this is the Python half of the same path.
+    status = gw._UniffiRustCallStatus(
+        code=gw._UniffiRustCallStatus.CALL_UNEXPECTED_ERROR, error_buf=gw._UniffiRustBuffer.default()
+    )
+    with pytest.raises(gw.InternalError):
+        gw._uniffi_check_call_status(gw._UniffiFfiConverterTypeGroundworkError, status)
+
+
 def test_bad_node_options_are_invalid_input(store):
     with pytest.raises(GroundworkError.InvalidInput):
         run(store.start_node(gw.NodeOptions(bind="not an address")))
