@@ -1,7 +1,7 @@
 //! The one error type at the edge. Apps branch on the kind (the variant); the message is for
 //! people and bug reports, never for matching.
 
-use groundwork_core::node::{FrameIoError, NodeError};
+use groundwork_core::node::NodeError;
 use groundwork_core::sync::SyncError;
 use groundwork_core::{DocumentError, Error, StoreError, ValidationError};
 
@@ -118,14 +118,6 @@ impl From<NodeError> for GroundworkError {
                 Self::Network { message }
             }
             _ => Self::Network { message },
-        }
-    }
-}
-
-impl From<FrameIoError> for GroundworkError {
-    fn from(e: FrameIoError) -> Self {
-        Self::Network {
-            message: e.to_string(),
         }
     }
 }

@@ -17,8 +17,8 @@ use crate::events::{
     SubscriptionHandle,
 };
 use crate::model::{
-    Contact, ContactEdit, FollowUp, FollowUpEdit, FollowUpStatus, GroupSettings, NewContact,
-    NewConversation, NewFollowUp, NewPlan, Plan, PlanEdit, bounded, parse, update,
+    Contact, ContactEdit, EDITS_MAX, FollowUp, FollowUpEdit, FollowUpStatus, GroupSettings,
+    NewContact, NewConversation, NewFollowUp, NewPlan, Plan, PlanEdit, at_most, parse, update,
 };
 use crate::node::Grant;
 use crate::query::{
@@ -130,7 +130,7 @@ impl Group {
         edits: Vec<ContactEdit>,
         base: Option<String>,
     ) -> Result<Contact> {
-        bounded("edits", &edits)?;
+        at_most("edits", &edits, EDITS_MAX)?;
         let update: gw::ContactUpdate = update(base, edits)?;
         Ok(self
             .inner
@@ -237,7 +237,7 @@ impl Group {
         edits: Vec<FollowUpEdit>,
         base: Option<String>,
     ) -> Result<FollowUp> {
-        bounded("edits", &edits)?;
+        at_most("edits", &edits, EDITS_MAX)?;
         let update: gw::Update<gw::FollowUpEdit> = update(base, edits)?;
         Ok(self
             .inner
@@ -290,7 +290,7 @@ impl Group {
         edits: Vec<PlanEdit>,
         base: Option<String>,
     ) -> Result<Plan> {
-        bounded("edits", &edits)?;
+        at_most("edits", &edits, EDITS_MAX)?;
         let update: gw::Update<gw::PlanEdit> = update(base, edits)?;
         Ok(self
             .inner

@@ -200,7 +200,14 @@ where
 
 /// Refuses a list longer than a record can hold before converting it (core checks again).
 pub(crate) fn bounded<T>(field: &str, v: &[T]) -> Result<()> {
-    let max = gw::validate::LIST_MAX;
+    at_most(field, v, gw::validate::LIST_MAX)
+}
+
+/// Edits in one update: as many as core takes in one contact update.
+pub(crate) const EDITS_MAX: usize = 1_000;
+
+/// Refuses a list longer than `max`.
+pub(crate) fn at_most<T>(field: &str, v: &[T], max: usize) -> Result<()> {
     if v.len() > max {
         return Err(GroundworkError::invalid(format!(
             "{field}: has too many entries (at most {max})"

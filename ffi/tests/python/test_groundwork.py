@@ -348,6 +348,8 @@ def test_oversized_fields_are_invalid_input_not_a_crash(group):
             ana.id, [gw.ContactEdit.EDIT_NOTES(edit=gw.TextEdit.SPLICE(index=10, delete=0, insert="x"))]
         )
     with pytest.raises(GroundworkError.InvalidInput):
+        group.update_contact(ana.id, [gw.ContactEdit.ADD_TAG(tag="t")] * 1_001)
+    with pytest.raises(GroundworkError.InvalidInput):
         group.record_conversation(ana.id, conversation(assessment=99))  # not on the scale
     with pytest.raises(GroundworkError.InvalidInput):
         group.create_follow_up(gw.NewFollowUp(title="t", assignee="a", due_ms=2**62))
