@@ -19,12 +19,13 @@
 //! - text positions count UTF-16 code units, as Android and iOS strings do;
 //! - store calls are synchronous and block for a few milliseconds on SQLite and fsync: call them
 //!   off the UI thread. Network calls are `async` (Kotlin `suspend`, Swift `async`, Python
-//!   coroutines) and run on a tokio runtime this crate owns ([`runtime`]).
+//!   coroutines) and run on a tokio runtime this crate owns (`runtime.rs`).
 //!
 //! Panics: uniffi catches a panic in any exported call and hands the foreign side an "unexpected
-//! error" (Kotlin `InternalException`, Swift `UniffiInternalError`, Python `InternalError`) with
-//! the panic message; the process keeps running (the release profile unwinds). Panics inside
-//! async calls are caught by the runtime and come back as [`GroundworkError::Internal`].
+//! error" with the panic message (Kotlin `InternalException`, Swift
+//! `UniffiInternalError.rustPanic`, Python `InternalError`); the process keeps running (both
+//! profiles unwind). Panics inside async calls are caught by the runtime and come back as
+//! [`GroundworkError::Internal`].
 
 // The scaffolding uniffi generates uses `unsafe` for the C ABI; the facade's own code does not.
 uniffi::setup_scaffolding!();
