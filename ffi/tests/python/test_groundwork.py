@@ -6,7 +6,6 @@ Error checks match the error's kind (its class), never its message.
 """
 
 import asyncio
-import os
 import queue
 import time
 
