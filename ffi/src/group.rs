@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use groundwork_core::ids::{ContactId, ConversationId, DocId, FollowUpId, PlanId};
+use groundwork_core::ids::{ContactId, ConversationId, DocId, FollowUpId, PlanId, TerrainTreeId};
 use groundwork_core::model as gw;
 use groundwork_core::proto::membership as pm;
 use groundwork_core::query as q;
@@ -18,12 +18,13 @@ use crate::events::{
 };
 use crate::model::{
     Contact, ContactEdit, EDITS_MAX, FollowUp, FollowUpEdit, FollowUpStatus, GroupSettings,
-    NewContact, NewConversation, NewFollowUp, NewPlan, Plan, PlanEdit, at_most, parse, update,
+    NewContact, NewConversation, NewFollowUp, NewPlan, NewTerrainTree, Plan, PlanEdit,
+    SettingsEdit, TerrainEdit, TerrainTree, at_most, parse, update,
 };
 use crate::node::Grant;
 use crate::query::{
     ContactQuery, ContactSummary, ConversationQuery, ConversationSummary, FollowUpQuery,
-    FollowUpSummary, PlanSummary,
+    FollowUpSummary, PlanSummary, UnitSummary,
 };
 
 /// A group on this device: its id and name.
@@ -87,6 +88,18 @@ impl Group {
     /// The group's settings: its name and assessment scale.
     pub fn settings(&self) -> Result<GroupSettings> {
         Ok(self.inner.settings()?.into())
+    }
+
+    /// Changes the group's settings (an admin's act); returns them as merged.
+    #[uniffi::method(default(base = None))]
+    pub fn update_settings(
+        &self,
+        edits: Vec<SettingsEdit>,
+        base: Option<String>,
+    ) -> Result<GroupSettings> {
+        at_most("edits", &edits, EDITS_MAX)?;
+        let update: gw::Update<gw::SettingsEdit> = update(base, edits)?;
+        Ok(self.inner.update_settings(&update)?.into())
     }
 
     // --- contacts --------------------------------------------------------------------------
@@ -296,6 +309,39 @@ impl Group {
             .inner
             .update_plan(parse::<PlanId>(&id)?, &update)?
             .into())
+    }
+
+    // --- terrain ---------------------------------------------------------------------------
+
+    /// Creates a terrain tree (a workplace or building); add its units with `update_terrain`.
+    pub fn create_terrain(&self, tree: NewTerrainTree) -> Result<TerrainTree> {
+        Ok(self.inner.create_terrain(&tree.into())?.into())
+    }
+
+    /// A terrain tree with its units.
+    pub fn terrain(&self, id: String) -> Result<TerrainTree> {
+        Ok(self.inner.terrain(parse::<TerrainTreeId>(&id)?)?.into())
+    }
+
+    /// Applies edits to a terrain tree (`base` as in `update_contact`).
+    #[uniffi::method(default(base = None))]
+    pub fn update_terrain(
+        &self,
+        id: String,
+        edits: Vec<TerrainEdit>,
+        base: Option<String>,
+    ) -> Result<TerrainTree> {
+        at_most("edits", &edits, EDITS_MAX)?;
+        let update: gw::Update<gw::TerrainEdit> = update(base, edits)?;
+        Ok(self
+            .inner
+            .update_terrain(parse::<TerrainTreeId>(&id)?, &update)?
+            .into())
+    }
+
+    /// Every terrain unit of every tree, by name (read from the index only).
+    pub fn units(&self) -> Result<Vec<UnitSummary>> {
+        Ok(self.inner.units()?.into_iter().map(Into::into).collect())
     }
 
     // --- conflicts and erasure -------------------------------------------------------------

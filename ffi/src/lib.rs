@@ -53,5 +53,12 @@ pub use node::{
 pub use query::*;
 pub use repo::GroundworkStore;
 
+/// A fresh random id (32 hex characters), for the few records whose id the caller chooses: a
+/// terrain unit added together with its children (`TerrainEdit.AddUnit`).
+#[uniffi::export]
+pub fn new_id() -> String {
+    groundwork_core::ids::UnitId::random().to_string()
+}
+
 #[cfg(test)]
 mod tests;

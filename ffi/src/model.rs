@@ -6,6 +6,7 @@ mod conversation;
 mod followup;
 mod plan;
 mod settings;
+mod terrain;
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -26,7 +27,8 @@ pub use plan::{
     Benchmark, Goal, Horizon, Measure, MeasureKind, NewPlan, Plan, PlanEdit, Reflection, Tactic,
     TerrainQuestion,
 };
-pub use settings::{AssessmentScale, GroupSettings, OnboardingTemplate, ScaleLevel};
+pub use settings::{AssessmentScale, GroupSettings, OnboardingTemplate, ScaleLevel, SettingsEdit};
+pub use terrain::{NewTerrainTree, TerrainEdit, TerrainTree, TreeKind, Unit};
 
 // --- common records -------------------------------------------------------------------------
 

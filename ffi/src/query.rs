@@ -121,6 +121,28 @@ pub struct PlanSummary {
     pub title: String,
 }
 
+/// A terrain unit as the index knows it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UnitSummary {
+    pub id: String,
+    pub tree: String,
+    pub parent: Option<String>,
+    pub name: String,
+    pub level: String,
+}
+
+impl From<q::UnitSummary> for UnitSummary {
+    fn from(u: q::UnitSummary) -> Self {
+        Self {
+            id: u.id.to_string(),
+            tree: u.tree.to_string(),
+            parent: u.parent.map(|p| p.to_string()),
+            name: u.name,
+            level: u.level,
+        }
+    }
+}
+
 impl From<AssessmentFilter> for q::AssessmentFilter {
     fn from(f: AssessmentFilter) -> Self {
         match f {

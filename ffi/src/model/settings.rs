@@ -1,6 +1,8 @@
+use groundwork_core::ids::EntryId;
 use groundwork_core::model as gw;
 
-use super::RecordMeta;
+use super::{RecordMeta, bounded, parse};
+use crate::error::{GroundworkError, Result};
 
 /// One level of an assessment scale.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -63,5 +65,60 @@ impl From<gw::GroupSettings> for GroupSettings {
                 .collect(),
             meta: s.meta.into(),
         }
+    }
+}
+
+/// One change to the group's settings (an admin's act).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum SettingsEdit {
+    SetName {
+        name: String,
+    },
+    /// A new assessment scale: 0 is never on it; "supporter or better" values must be on it.
+    SetScale {
+        scale: AssessmentScale,
+    },
+    AddOnboardingTemplate {
+        name: String,
+        tasks: Vec<String>,
+    },
+    RemoveOnboardingTemplate {
+        id: String,
+    },
+}
+
+impl TryFrom<AssessmentScale> for gw::AssessmentScale {
+    type Error = GroundworkError;
+    fn try_from(s: AssessmentScale) -> Result<Self> {
+        bounded("scale levels", &s.levels)?;
+        bounded("supporter or better", &s.supporter_or_better)?;
+        Ok(Self {
+            levels: s
+                .levels
+                .into_iter()
+                .map(|l| gw::ScaleLevel {
+                    value: l.value,
+                    label: l.label,
+                })
+                .collect(),
+            supporter_or_better: s.supporter_or_better.into_iter().collect(),
+        })
+    }
+}
+
+impl TryFrom<SettingsEdit> for gw::SettingsEdit {
+    type Error = GroundworkError;
+    fn try_from(e: SettingsEdit) -> Result<Self> {
+        Ok(match e {
+            SettingsEdit::SetName { name } => Self::SetName(name),
+            SettingsEdit::SetScale { scale } => Self::SetScale(scale.try_into()?),
+            SettingsEdit::AddOnboardingTemplate { name, tasks } => {
+                bounded("tasks", &tasks)?;
+                Self::AddOnboardingTemplate { name, tasks }
+            }
+            SettingsEdit::RemoveOnboardingTemplate { id } => {
+                Self::RemoveOnboardingTemplate(parse::<EntryId>(&id)?)
+            }
+        })
     }
 }

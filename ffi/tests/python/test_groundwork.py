@@ -217,6 +217,41 @@ def test_plans_create_read_and_edit(group):
     assert [p.title for p in group.plans()] == ["Repairs campaign"]
 
 
+def test_terrain_units_and_a_contact_in_a_unit(group):
+    tree = group.create_terrain(gw.NewTerrainTree(name="Maple Court", kind=gw.TreeKind.BUILDING()))
+    floor, apartment = gw.new_id(), gw.new_id()
+    tree = group.update_terrain(
+        tree.id,
+        [
+            gw.TerrainEdit.ADD_UNIT(id=floor, name="Floor 2", parent=None, level="floor"),
+            gw.TerrainEdit.ADD_UNIT(id=apartment, name="2B", parent=floor, level="apartment"),
+        ],
+        base=tree.meta.version,
+    )
+    assert {(u.name, u.parent) for u in tree.units} == {("Floor 2", None), ("2B", floor)}
+    assert group.terrain(tree.id).kind == gw.TreeKind.BUILDING()
+    assert {u.id for u in group.units()} == {floor, apartment}
+    group.create_contact(gw.NewContact(name="Ana Ruiz", unit=apartment))
+    group.create_contact(gw.NewContact(name="Bea Lund"))
+    # A unit includes the units below it.
+    assert [c.name for c in group.contacts(gw.ContactQuery(unit=floor))] == ["Ana Ruiz"]
+
+
+def test_a_group_sets_its_own_assessment_scale(group):
+    scale = gw.AssessmentScale(
+        levels=[gw.ScaleLevel(value=v, label=str(v)) for v in range(1, 6)], supporter_or_better=[1, 2]
+    )
+    settings = group.update_settings([gw.SettingsEdit.SET_SCALE(scale=scale)])
+    assert settings.scale == scale
+    ana = group.create_contact(gw.NewContact(name="Ana Ruiz"))
+    group.record_conversation(ana.id, conversation(assessment=5))
+    assert group.contact(ana.id).assessment == 5
+    with pytest.raises(GroundworkError.InvalidInput):
+        group.update_settings(
+            [gw.SettingsEdit.SET_SCALE(scale=gw.AssessmentScale(levels=[], supporter_or_better=[]))]
+        )
+
+
 def test_erase_a_contact(group):
     ana = group.create_contact(gw.NewContact(name="Ana Ruiz"))
     group.record_conversation(
