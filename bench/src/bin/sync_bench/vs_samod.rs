@@ -43,7 +43,7 @@ const SEED_CONCURRENCY: usize = 64;
 /// documents on the project's 2-core machine).
 const COLD_LIMIT: Duration = Duration::from_secs(3 * 3600);
 /// The longest a reconnect may take.
-const RECONNECT_LIMIT: Duration = Duration::from_secs(3600);
+const RECONNECT_LIMIT: Duration = Duration::from_secs(1800);
 
 /// Writes every document of `group` to `path`: its 16-byte id, the length of the saved
 /// document (u32, little endian) and the saved Automerge document. Returns how many.
@@ -222,8 +222,9 @@ pub(crate) fn child_serve(args: &[String]) -> BoxResult<()> {
 
 /// `child-samod-cold MANIFEST STORAGE_DIR PORT QUIET_MS`: the cold sync, then prints
 /// `{"cold_ms", "rss_mb", "documents", …}`. Stdin: `reconnect [SAMOD_ID=HEADS …]` reconnects,
-/// waits until those documents have those heads and the connection has been quiet for QUIET_MS,
-/// and prints the bytes each way.
+/// waits until those documents have those heads, every document is in sync on both sides (by
+/// samod's own per-connection peer state) and the connection has been quiet for QUIET_MS, and
+/// prints the bytes each way.
 pub(crate) fn child_cold(args: &[String]) -> BoxResult<()> {
     let [manifest, dir, port, quiet_ms] = args else {
         return Err("usage: child-samod-cold MANIFEST STORAGE_DIR PORT QUIET_MS".into());
@@ -318,6 +319,17 @@ pub(crate) fn child_cold(args: &[String]) -> BoxResult<()> {
                 for (handle, heads) in &expect {
                     until_heads(handle, heads).await?;
                 }
+                // Every open document is synced again on a new connection: wait until each
+                // side has told the other it has everything (a quiet moment alone can come
+                // before the last documents' turn on a busy machine).
+                let conn = dialer.connection_id().ok_or("the reconnect dropped")?;
+                futures::future::join_all(handles.values().map(|h| {
+                    futures::future::join(
+                        h.they_have_our_changes(conn),
+                        h.we_have_their_changes(conn),
+                    )
+                }))
+                .await;
                 let synced_ms = t.elapsed().as_secs_f64() * 1e3;
                 counters.until_quiet(quiet).await;
                 BoxResult::Ok(synced_ms)
