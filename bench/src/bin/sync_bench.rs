@@ -158,6 +158,10 @@ fn run() -> BoxResult<()> {
         ],
     )?;
     let first = member.json()?;
+    progress(&format!(
+        "Groundwork cold sync: {:.0} ms",
+        first["cold_ms"].as_f64().unwrap_or(f64::NAN)
+    ));
     // Ten documents change on the serving side; the next sync carries them.
     serve.send(&format!("edit {CHANGED_DOCUMENTS}"))?;
     let edits = serve.json()?;
@@ -397,6 +401,10 @@ fn samod_run(exe: &Path, dir: &Path, seed: &Path, edits: &Value, quick: bool) ->
         ],
     )?;
     let ready = serve.json()?;
+    progress(&format!(
+        "samod server seeded in {:.1} s",
+        ready["seed_ms"].as_f64().unwrap_or(f64::NAN) / 1e3
+    ));
     let port = ready["port"]
         .as_u64()
         .ok_or("the samod server did not start")?;
@@ -413,6 +421,10 @@ fn samod_run(exe: &Path, dir: &Path, seed: &Path, edits: &Value, quick: bool) ->
         ],
     )?;
     let cold = peer.json()?;
+    progress(&format!(
+        "samod cold sync: {:.0} ms",
+        cold["cold_ms"].as_f64().unwrap_or(f64::NAN)
+    ));
     let mut expect = Vec::new();
     for edit in edits["edits"].as_array().ok_or("no edits")? {
         serve.send(&format!(
@@ -429,6 +441,7 @@ fn samod_run(exe: &Path, dir: &Path, seed: &Path, edits: &Value, quick: bool) ->
     }
     peer.send(&format!("reconnect {}", expect.join(" ")))?;
     let changed = peer.json()?;
+    progress("samod reconnect after the ten changes: done");
     peer.send("reconnect")?;
     let unchanged = peer.json()?;
     peer.finish()?;
@@ -439,6 +452,12 @@ fn samod_run(exe: &Path, dir: &Path, seed: &Path, edits: &Value, quick: bool) ->
         "changed": changed,
         "unchanged": unchanged,
     }))
+}
+
+/// A line as a phase ends (a long run shows where it is).
+fn progress(what: &str) {
+    println!("  {what}");
+    let _ = std::io::stdout().flush();
 }
 
 /// A child process driven line by line: commands on its stdin, replies on its stdout.
