@@ -21,9 +21,9 @@
 //! ```
 //!
 //! On the project's 2-core machine the default run takes about 4 minutes; `--scale 5` (~12.6k
-//! documents) takes much longer: generating the workload ~2 minutes, and samod alone needed ~8
-//! minutes for its cold sync at that size. samod re-syncs every open document on each reconnect,
-//! so its two reconnects cost about as much time as its cold sync's share per document.
+//! documents) took about 35 minutes: generating the workload ~2 minutes, samod's cold sync ~10
+//! minutes, and each of samod's two reconnects ~10 minutes too (samod syncs every open document
+//! again on each reconnect, changed or not).
 
 use std::error::Error;
 use std::io::{BufRead, BufReader, Write};
