@@ -29,6 +29,9 @@ pub struct SyncStats {
     pub messages_sent: u32,
     pub bytes_sent: u64,
     pub bytes_received: u64,
+    /// Of those, the set-reconciliation payloads (both ways): the cost of finding which
+    /// documents differ, before any document is asked for.
+    pub reconcile_bytes: u64,
     /// Documents that differed.
     pub differing: u32,
     pub docs_received: u32,
@@ -193,6 +196,7 @@ impl SyncSession {
     }
 
     fn count_sent(&mut self, m: &Message, expects_answer: bool) {
+        self.stats.reconcile_bytes += reconcile_len(m);
         self.stats.messages_sent += 1;
         self.stats.bytes_sent += m.to_frame().map(|f| f.len() as u64).unwrap_or(0);
         if expects_answer {
@@ -227,6 +231,7 @@ impl SyncSession {
 
     /// Handles one message from the peer; returns the messages to send, in order.
     pub fn handle(&mut self, msg: Message) -> Result<Vec<Message>, SyncError> {
+        self.stats.reconcile_bytes += reconcile_len(&msg);
         if let Message::Refused { reason, message } = msg {
             self.phase = Phase::Done;
             return Err(SyncError::Refused { reason, message });
@@ -659,6 +664,17 @@ impl SyncSession {
             }
             Err(e) => Err(SyncError::Local(e)),
         }
+    }
+}
+
+/// The size of a message's set-reconciliation payload.
+fn reconcile_len(m: &Message) -> u64 {
+    match m {
+        Message::Hello { reconcile, .. } | Message::Welcome { reconcile, .. } => {
+            reconcile.len() as u64
+        }
+        Message::Reconcile { payload } => payload.len() as u64,
+        _ => 0,
     }
 }
 
