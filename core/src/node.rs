@@ -186,6 +186,9 @@ impl Node {
             })
             .relay_mode(relay_mode)
             .clear_address_lookup()
+            // Only the address asked for: iroh would also bind `[::]` (every IPv6 interface),
+            // which is not what "loopback only" or a chosen interface promises.
+            .clear_ip_transports()
             .bind_addr(config.bind)
             .map_err(|e| NodeError::Bind(e.to_string()))?
             .transport_config(transport_config())

@@ -138,6 +138,11 @@ async fn a_stranger_gets_no_record_bytes() {
     let na = Node::spawn(ra.clone(), NodeConfig::loopback())
         .await
         .expect("node");
+    let bound = na.bound_sockets();
+    assert!(
+        !bound.is_empty() && bound.iter().all(|s| s.ip().is_loopback()),
+        "a loopback node listens on loopback only: {bound:?}"
+    );
 
     let stranger = raw_endpoint(None).await;
     let conn = stranger
