@@ -7,12 +7,13 @@
 //! Needs root (network namespaces). Where they cannot be made the test fails, saying why: it
 //! never passes without having run.
 
-use std::io::{BufRead, BufReader, Read};
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::thread::JoinHandle;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use common::{Run, Running};
 
 use serde_json::Value;
 
@@ -189,137 +190,6 @@ impl Laptop {
 }
 
 /// A child process, killed when dropped (a failing test leaves nothing running).
-struct Running {
-    args: Vec<String>,
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    stdout: Option<JoinHandle<String>>,
-    stderr: Option<JoinHandle<String>>,
-    ended: bool,
-}
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Running {
-    fn spawn(mut cmd: Command, args: &[&str]) -> Self {
-        let mut child = cmd.spawn().expect("the command runs");
-        let out = child.stdout.take().expect("stdout");
-        let mut err = child.stderr.take().expect("stderr");
-        let (tx, lines) = mpsc::channel();
-        let stdout = std::thread::spawn(move || {
-            let mut all = String::new();
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                all.push_str(&line);
-                all.push('\n');
-                let _ = tx.send(line);
-            }
-            all
-        });
-        let stderr = std::thread::spawn(move || {
-            let mut all = String::new();
-            let _ = err.read_to_string(&mut all);
-            all
-        });
-        Self {
-            args: args.iter().map(|s| s.to_string()).collect(),
-            child,
-            lines,
-            stdout: Some(stdout),
-            stderr: Some(stderr),
-            ended: false,
-        }
-    }
-
-    /// The next JSON line on stdout before `deadline`; kills the process and fails if none.
-    fn event(&mut self, deadline: Instant) -> Value {
-        let timeout = deadline.saturating_duration_since(Instant::now());
-        match self.lines.recv_timeout(timeout) {
-            Ok(l) => serde_json::from_str(&l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")),
-            Err(e) => {
-                let r = self.kill();
-                panic!(
-                    "no line from {:?} ({e}):\nstdout:\n{}\nstderr:\n{}",
-                    self.args, r.stdout, r.stderr
-                );
-            }
-        }
-    }
-
-    /// Reads events until one has `"event": name`; returns all read, that one last.
-    fn until(&mut self, name: &str, deadline: Instant) -> Vec<Value> {
-        let mut seen = Vec::new();
-        loop {
-            let e = self.event(deadline);
-            let done = e["event"] == name;
-            seen.push(e);
-            if done {
-                return seen;
-            }
-        }
-    }
-
-    fn finish(mut self, timeout: Duration) -> Run {
-        let deadline = Instant::now() + timeout;
-        loop {
-            match self.child.try_wait().expect("wait") {
-                Some(status) => {
-                    self.ended = true;
-                    return self.outputs(status.code());
-                }
-                None if Instant::now() >= deadline => {
-                    let r = self.kill();
-                    panic!(
-                        "{:?} did not finish within {timeout:?}:\nstdout:\n{}\nstderr:\n{}",
-                        self.args, r.stdout, r.stderr
-                    );
-                }
-                None => std::thread::sleep(Duration::from_millis(50)),
-            }
-        }
-    }
-
-    fn kill(&mut self) -> Run {
-        if !self.ended {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-            self.ended = true;
-        }
-        self.outputs(None)
-    }
-
-    /// Asks the process to stop as Ctrl-C would (`ip netns exec` execs it: same pid).
-    fn interrupt(&self) {
-        let _ = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status();
-    }
-
-    fn outputs(&mut self, code: Option<i32>) -> Run {
-        let collect = |h: Option<JoinHandle<String>>| {
-            h.map(|h| h.join().unwrap_or_default()).unwrap_or_default()
-        };
-        Run {
-            code,
-            stdout: collect(self.stdout.take()),
-            stderr: collect(self.stderr.take()),
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if !self.ended {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
 /// Starts this test binary's observer helper in the stranger's namespace for `secs`.
 fn observe(lan: &Lan, secs: u64) -> Running {
     let exe = std::env::current_exe().expect("test binary");

@@ -3,12 +3,13 @@
 //! serves and B syncs a new contact to it. Every wait has a deadline; children are killed on
 //! failure, so no test can hang.
 
-use std::io::{BufRead, BufReader, Read};
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{Run, Running};
 
 use serde_json::Value;
 
@@ -81,120 +82,6 @@ impl Laptop {
 }
 
 /// A child process, killed when dropped (a failing test leaves nothing running).
-struct Running {
-    args: Vec<String>,
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    stdout: Option<JoinHandle<String>>,
-    stderr: Option<JoinHandle<String>>,
-    ended: bool,
-}
-
-impl Running {
-    fn spawn(mut cmd: Command, args: &[&str]) -> Self {
-        let mut child = cmd.spawn().expect("the groundwork binary runs");
-        let out = child.stdout.take().expect("stdout");
-        let mut err = child.stderr.take().expect("stderr");
-        let (tx, lines) = mpsc::channel();
-        let stdout = std::thread::spawn(move || {
-            let mut all = String::new();
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                all.push_str(&line);
-                all.push('\n');
-                let _ = tx.send(line);
-            }
-            all
-        });
-        let stderr = std::thread::spawn(move || {
-            let mut all = String::new();
-            let _ = err.read_to_string(&mut all);
-            all
-        });
-        Self {
-            args: args.iter().map(|s| s.to_string()).collect(),
-            child,
-            lines,
-            stdout: Some(stdout),
-            stderr: Some(stderr),
-            ended: false,
-        }
-    }
-
-    /// The next line on stdout, within `timeout`; kills the process and fails the test if none.
-    fn line(&mut self, timeout: Duration) -> String {
-        match self.lines.recv_timeout(timeout) {
-            Ok(l) => l,
-            Err(e) => {
-                let r = self.kill();
-                panic!(
-                    "no line from groundwork {:?} ({e}):\nstdout:\n{}\nstderr:\n{}",
-                    r.args, r.stdout, r.stderr
-                );
-            }
-        }
-    }
-
-    /// Waits for the process to end; kills it and fails the test at the deadline.
-    fn finish(mut self, timeout: Duration) -> Run {
-        let deadline = Instant::now() + timeout;
-        loop {
-            match self.child.try_wait().expect("wait") {
-                Some(status) => {
-                    self.ended = true;
-                    return self.outputs(status.code());
-                }
-                None if Instant::now() >= deadline => {
-                    let r = self.kill();
-                    panic!(
-                        "groundwork {:?} did not finish within {timeout:?}:\nstdout:\n{}\nstderr:\n{}",
-                        r.args, r.stdout, r.stderr
-                    );
-                }
-                None => std::thread::sleep(Duration::from_millis(50)),
-            }
-        }
-    }
-
-    /// Kills the process and returns what it printed.
-    fn kill(&mut self) -> Run {
-        if !self.ended {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-            self.ended = true;
-        }
-        self.outputs(None)
-    }
-
-    fn outputs(&mut self, code: Option<i32>) -> Run {
-        let collect = |h: Option<JoinHandle<String>>| {
-            h.map(|h| h.join().unwrap_or_default()).unwrap_or_default()
-        };
-        Run {
-            args: self.args.clone(),
-            code,
-            stdout: collect(self.stdout.take()),
-            stderr: collect(self.stderr.take()),
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if !self.ended {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-struct Run {
-    args: Vec<String>,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 impl Run {
     fn success(self) -> Self {
         assert_eq!(
@@ -241,15 +128,6 @@ fn member_count(laptop: &Laptop) -> usize {
     laptop.json(&["group", "members"])["members"]
         .as_array()
         .map_or(0, Vec::len)
-}
-
-/// Asks a child to stop as Ctrl-C would (SIGINT); false if that is not possible here.
-fn interrupt(pid: u32) -> bool {
-    cfg!(unix)
-        && Command::new("kill")
-            .args(["-INT", &pid.to_string()])
-            .status()
-            .is_ok_and(|s| s.success())
 }
 
 #[test]
@@ -368,7 +246,7 @@ fn two_laptops_invite_join_then_serve_and_sync() {
     let session = parse(&serve.line(Duration::from_secs(60)));
     assert_eq!(session["event"], "session", "{session}");
     assert_eq!(session["peer"], joined["device_id"]);
-    interrupt(serve.child.id());
+    serve.interrupt();
     let served = serve.finish(Duration::from_secs(60)).success();
     let last = parse(served.stdout.lines().last().expect("a last line"));
     assert_eq!(last["event"], "stopped", "{}", served.stdout);
