@@ -17,7 +17,6 @@ use common::{Run, Running};
 
 use serde_json::Value;
 
-const PASS: &str = "correct horse battery staple";
 const COMMAND_DEADLINE: Duration = Duration::from_secs(120);
 /// Meeting mode's limit in this test.
 const MEETING_SECS: u64 = 8;
@@ -140,19 +139,7 @@ impl Laptop {
             }
             None => Command::new(bin),
         };
-        cmd.arg("--store")
-            .arg(&self.store)
-            .args(args)
-            .env("HOME", self.dir.path())
-            .env("GROUNDWORK_PASSPHRASE", PASS)
-            .env_remove("XDG_DATA_HOME")
-            .env_remove("GROUNDWORK_STORE")
-            .env_remove("GROUNDWORK_GROUP")
-            .env_remove("GROUNDWORK_ORGANIZER")
-            .env_remove("GROUNDWORK_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        common::isolate(&mut cmd, self.dir.path(), &self.store, args);
         cmd
     }
 

@@ -6,14 +6,13 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use common::{Run, Running};
 
 use serde_json::Value;
 
-const PASS: &str = "correct horse battery staple";
 /// The longest any one command may take here (store opening, a loopback sync).
 const COMMAND_DEADLINE: Duration = Duration::from_secs(120);
 
@@ -32,19 +31,7 @@ impl Laptop {
 
     fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_groundwork"));
-        cmd.arg("--store")
-            .arg(&self.store)
-            .args(args)
-            .env("HOME", self.dir.path())
-            .env("GROUNDWORK_PASSPHRASE", PASS)
-            .env_remove("XDG_DATA_HOME")
-            .env_remove("GROUNDWORK_STORE")
-            .env_remove("GROUNDWORK_GROUP")
-            .env_remove("GROUNDWORK_ORGANIZER")
-            .env_remove("GROUNDWORK_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        common::isolate(&mut cmd, self.dir.path(), &self.store, args);
         cmd
     }
 

@@ -5,12 +5,40 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+/// The passphrase every test store is made with.
+pub(crate) const PASS: &str = "correct horse battery staple";
+
+/// Points `cmd` (a `groundwork` run, maybe behind a wrapper such as `ip netns exec`) at one
+/// laptop's store and home, with nothing inherited from the developer's environment, and pipes
+/// its output.
+pub(crate) fn isolate<'a>(
+    cmd: &'a mut Command,
+    home: &Path,
+    store: &Path,
+    args: &[&str],
+) -> &'a mut Command {
+    cmd.arg("--store")
+        .arg(store)
+        .args(args)
+        .env("HOME", home)
+        .env("GROUNDWORK_PASSPHRASE", PASS)
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("GROUNDWORK_STORE")
+        .env_remove("GROUNDWORK_GROUP")
+        .env_remove("GROUNDWORK_ORGANIZER")
+        .env_remove("GROUNDWORK_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+}
 
 /// A running process; killed when dropped.
 pub(crate) struct Running {
