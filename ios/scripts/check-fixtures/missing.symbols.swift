@@ -1,0 +1,24 @@
+// Wrapper code that uses generated symbols the bindings do not have: each marked line must be
+// reported (a Swift compiler would refuse each of them).
+import GroundworkUniffi
+
+typealias FfiGroup = GroundworkUniffi.Group
+typealias FfiChannel = GroundworkUniffi.Channel
+typealias FfiGhost = GroundworkUniffi.Ghost // expect: no type GroundworkUniffi.Ghost
+
+func misuse(group: FfiGroup, store: GroundworkUniffi.GroundworkStore) throws {
+    _ = try group.teleportContact(id: "x") // expect: Group has no member 'teleportContact'
+    _ = try group.contact(identifier: "x") // expect: contact takes no (identifier:)
+    _ = FfiChannel.carrierPigeon // expect: Channel has no static member or case 'carrierPigeon'
+    _ = GroundworkUniffi.newUuid() // expect: no GroundworkUniffi.newUuid
+    let channel: FfiChannel = FfiChannel.door
+    switch channel {
+    case .door: break
+    case .smokeSignal: break // expect: Channel has no case 'smokeSignal'
+    default: break
+    }
+}
+
+final class HalfListener: GroundworkUniffi.RecordListener { // expect: lacks func onNotification(notification:)
+    func onNote(notification: GroundworkUniffi.Notification) throws {}
+}
