@@ -127,6 +127,7 @@ class TypeDecl:
     properties: dict[str, str] = field(default_factory=dict)
     inits: list[Callable] = field(default_factory=list)
     cases: dict[str, list[str | None]] = field(default_factory=dict)  # case -> payload labels
+    payloads: dict[str, list[str]] = field(default_factory=dict)  # case -> payload types
     inherits: list[str] = field(default_factory=list)
 
 
@@ -205,17 +206,22 @@ def collect_members(body: tree_sitter.Node, decl: TypeDecl, source: bytes) -> No
             for n in names:
                 payload = n.next_named_sibling
                 labels: list[str | None] = []
+                types: list[str] = []
                 if payload is not None and payload.type == "enum_type_parameters":
                     kids = payload.children
                     for j, k in enumerate(kids):
                         # `(message: String)`: a label is an identifier followed by a colon.
                         if k.type == "simple_identifier" and j + 1 < len(kids) and kids[j + 1].type == ":":
                             labels.append(text(k, source))
-                        elif k.type in ("user_type", "optional_type", "array_type", "dictionary_type", "tuple_type") and (
-                            j == 0 or kids[j - 1].type != ":"
-                        ):
-                            labels.append(None)
+                        elif k.type in TYPE_NODES:
+                            if j == 0 or kids[j - 1].type != ":":
+                                labels.append(None)
+                            types.append(plain_type(text(k, source), keep_optional=True))
                 decl.cases[ident(n, source)] = labels
+                decl.payloads[ident(n, source)] = types
+
+
+TYPE_NODES = ("user_type", "optional_type", "array_type", "dictionary_type", "tuple_type", "function_type")
 
 
 def generated_declarations(path: Path) -> tuple[dict[str, TypeDecl], dict[str, list[Callable]]]:
@@ -478,7 +484,29 @@ class SymbolChecker:
                 return None
             return None
         if n.type == "call_expression":
-            callee = self.resolve(n.children[0], quiet)
+            lam = self.trailing_closure(n)
+            head = n.children[0]
+            if head.type == "simple_identifier" and text(head, source) in PASSTHROUGH and lam is not None:
+                statements = next((c for c in lam.children if c.type == "statements"), None)
+                last = statements.named_children[-1] if statements is not None and statements.named_children else None
+                return self.resolve(last, quiet=True)
+            if head.type == "navigation_expression" and lam is not None:
+                suffix = head.child_by_field_name("suffix")
+                method = suffix.child_by_field_name("suffix") if suffix is not None else None
+                array = self.resolve(head.child_by_field_name("target"), quiet=True)
+                if (
+                    method is not None
+                    and text(method, source) in ELEMENT_CLOSURES
+                    and array is not None
+                    and array.what == "value"
+                    and array.type
+                    and array.type.startswith("[")
+                    and ":" not in array.type
+                ):
+                    element = plain_type(array.type[1:-1])
+                    if element in self.types:
+                        self.variables.setdefault((lam.id, "$0"), set()).add(element)
+            callee = self.resolve(head, quiet)
             if callee is None:
                 return None
             labels = self.call_labels(n)
@@ -511,6 +539,10 @@ class SymbolChecker:
                 return Ref("value", returns) if returns else None
         return None
 
+    def trailing_closure(self, call: tree_sitter.Node) -> tree_sitter.Node | None:
+        suffix = next((c for c in call.children if c.type == "call_suffix"), None)
+        return next((c for c in suffix.children if c.type == "lambda_literal"), None) if suffix else None
+
     def call_labels(self, call: tree_sitter.Node) -> list[str | None]:
         suffix = next((c for c in call.children if c.type == "call_suffix"), None)
         args = next((c for c in suffix.children if c.type == "value_arguments"), None) if suffix else None
@@ -538,11 +570,25 @@ class SymbolChecker:
                     continue
                 for pattern in sp.children:
                     kids = pattern.children
-                    if len(kids) >= 2 and kids[0].type == "." and kids[1].type == "simple_identifier":
-                        case = ident(kids[1], self.source)
-                        self.saw(kids[1], "case")
-                        if case not in decl.cases:
-                            self.report(self.path, kids[1], f"{subject.type} has no case {case!r}")
+                    at = next(
+                        (i for i in range(len(kids) - 1) if kids[i].type == "." and kids[i + 1].type == "simple_identifier"),
+                        None,
+                    )
+                    if at is None:
+                        continue
+                    case = ident(kids[at + 1], self.source)
+                    self.saw(kids[at + 1], "case")
+                    if case not in decl.cases:
+                        self.report(self.path, kids[at + 1], f"{subject.type} has no case {case!r}")
+                        continue
+                    # `case let .changed(event)`, `case .other(let value)`: the bound names
+                    # have the payload's types within this entry.
+                    subpatterns = [k for k in kids[at + 2 :] if k.type == "pattern"]
+                    for position, sub in enumerate(subpatterns):
+                        names = [k for k in sub.children if k.type == "simple_identifier"]
+                        payload = decl.payloads.get(case, [])
+                        if names and position < len(payload) and payload[position]:
+                            self.variables.setdefault((entry.id, ident(names[-1], self.source)), set()).add(payload[position])
 
     def check_conformance(self, n: tree_sitter.Node) -> None:
         """A wrapper class adopting a generated protocol implements each of its functions."""
@@ -569,7 +615,18 @@ class SymbolChecker:
 
 
 # Where locals and parameters live: a declaration is visible in the nearest of these around it.
-LOCAL_SCOPES = ("function_declaration", "init_declaration", "lambda_literal", "computed_property", "deinit_declaration")
+LOCAL_SCOPES = (
+    "function_declaration",
+    "init_declaration",
+    "lambda_literal",
+    "computed_property",
+    "deinit_declaration",
+    "switch_entry",
+)
+# Called with a closure over an array's elements: `$0` in it is an element.
+ELEMENT_CLOSURES = ("map", "compactMap", "flatMap", "filter", "first", "contains", "allSatisfy", "forEach", "sorted", "min", "max")
+# The wrapper's helpers that return what their closure returns (GroundworkError.swift).
+PASSTHROUGH = ("mapped", "offMain")
 
 
 def enclosing_scope(n: tree_sitter.Node) -> tree_sitter.Node | None:

@@ -9,7 +9,9 @@ import GroundworkUniffi
 /// throws, nothing was written.
 public final class GroundworkGroup: @unchecked Sendable {
     // `@unchecked Sendable`: the only state is the generated object, which is an `Arc` of a
-    // `Send + Sync` Rust value (its own locks live in Rust).
+    // `Send + Sync` Rust value (its own locks live in Rust). The background closures below
+    // capture it and the caller's (Sendable) wrapper values, and make the generated records
+    // inside: before Swift 6 the generated records are not marked Sendable.
     let inner: FfiGroup
 
     init(_ inner: FfiGroup) { self.inner = inner }
@@ -27,8 +29,8 @@ public final class GroundworkGroup: @unchecked Sendable {
     // MARK: contacts
 
     public func createContact(_ contact: NewContact) async throws -> Contact {
-        let group = inner, new = contact.ffi
-        return try await offMain { Contact(try group.createContact(contact: new)) }
+        let group = inner
+        return try await offMain { Contact(try group.createContact(contact: contact.ffi)) }
     }
 
     /// A contact with their conversation log.
@@ -39,20 +41,20 @@ public final class GroundworkGroup: @unchecked Sendable {
 
     /// Contacts matching a query, by name (from the index: fast with thousands of contacts).
     public func contacts(_ query: ContactQuery = ContactQuery()) async throws -> [ContactSummary] {
-        let group = inner, q = query.ffi
-        return try await offMain { try group.contacts(query: q).map(ContactSummary.init) }
+        let group = inner
+        return try await offMain { try group.contacts(query: query.ffi).map(ContactSummary.init) }
     }
 
     public func countContacts(_ query: ContactQuery = ContactQuery()) async throws -> UInt64 {
-        let group = inner, q = query.ffi
-        return try await offMain { try group.countContacts(query: q) }
+        let group = inner
+        return try await offMain { try group.countContacts(query: query.ffi) }
     }
 
     /// Applies per-field edits. Pass the `version` the screen showed as `base`: a change that
     /// arrived meanwhile is kept. An unknown base is `.conflict` (sync, then retry).
     public func updateContact(id: String, _ edits: [ContactEdit], base: String? = nil) async throws -> Contact {
-        let group = inner, ffiEdits = edits.map(\.ffi)
-        return try await offMain { Contact(try group.updateContact(id: id, edits: ffiEdits, base: base)) }
+        let group = inner
+        return try await offMain { Contact(try group.updateContact(id: id, edits: edits.map(\.ffi), base: base)) }
     }
 
     // MARK: conversations
@@ -60,9 +62,10 @@ public final class GroundworkGroup: @unchecked Sendable {
     /// Records a one-on-one, and the follow-up its next steps call for, in one write.
     public func recordConversation(contactId: String, _ conversation: NewConversation,
                                    followUp: NewFollowUp? = nil) async throws -> RecordedConversation {
-        let group = inner, c = conversation.ffi, f = followUp?.ffi
+        let group = inner
         return try await offMain {
-            let recorded = try group.recordConversation(contactId: contactId, conversation: c, followUp: f)
+            let recorded = try group.recordConversation(contactId: contactId, conversation: conversation.ffi,
+                                                        followUp: followUp?.ffi)
             return RecordedConversation(conversationId: recorded.conversationId, followUpId: recorded.followUpId)
         }
     }
@@ -70,19 +73,19 @@ public final class GroundworkGroup: @unchecked Sendable {
     // MARK: follow-ups
 
     public func createFollowUp(_ followUp: NewFollowUp) async throws -> FollowUp {
-        let group = inner, f = followUp.ffi
-        return try await offMain { FollowUp(try group.createFollowUp(followUp: f)) }
+        let group = inner
+        return try await offMain { FollowUp(try group.createFollowUp(followUp: followUp.ffi)) }
     }
 
     public func followUps(_ query: FollowUpQuery = FollowUpQuery()) async throws -> [FollowUpSummary] {
-        let group = inner, q = query.ffi
-        return try await offMain { try group.followUps(query: q).map(FollowUpSummary.init) }
+        let group = inner
+        return try await offMain { try group.followUps(query: query.ffi).map(FollowUpSummary.init) }
     }
 
     /// How many follow-ups match: for a reminder that shows a count and never a name.
     public func countFollowUps(_ query: FollowUpQuery = FollowUpQuery()) async throws -> UInt64 {
-        let group = inner, q = query.ffi
-        return try await offMain { try group.countFollowUps(query: q) }
+        let group = inner
+        return try await offMain { try group.countFollowUps(query: query.ffi) }
     }
 
     /// Marks a follow-up done (a recurring check-in schedules its next one).
@@ -93,9 +96,10 @@ public final class GroundworkGroup: @unchecked Sendable {
 
     /// Moves a follow-up to another day.
     public func snoozeFollowUp(id: String, until due: Date) async throws -> FollowUp {
-        let group = inner
-        let edits = [FfiFollowUpEdit.setDue(dueMs: due.ms)]
-        return try await offMain { FollowUp(try group.updateFollowUp(id: id, edits: edits, base: nil)) }
+        let group = inner, dueMs = due.ms
+        return try await offMain {
+            FollowUp(try group.updateFollowUp(id: id, edits: [FfiFollowUpEdit.setDue(dueMs: dueMs)], base: nil))
+        }
     }
 
     // MARK: plans
@@ -112,13 +116,14 @@ public final class GroundworkGroup: @unchecked Sendable {
 
     public func createPlan(title: String, units: [String] = [], strategy: String = "") async throws -> Plan {
         let group = inner
-        let new = FfiNewPlan(title: title, units: units, strategy: strategy)
-        return try await offMain { Plan(try group.createPlan(plan: new)) }
+        return try await offMain {
+            Plan(try group.createPlan(plan: FfiNewPlan(title: title, units: units, strategy: strategy)))
+        }
     }
 
     public func updatePlan(id: String, _ edits: [PlanEdit], base: String? = nil) async throws -> Plan {
-        let group = inner, ffiEdits = edits.map(\.ffi)
-        return try await offMain { Plan(try group.updatePlan(id: id, edits: ffiEdits, base: base)) }
+        let group = inner
+        return try await offMain { Plan(try group.updatePlan(id: id, edits: edits.map(\.ffi), base: base)) }
     }
 
     // MARK: conflicts and membership

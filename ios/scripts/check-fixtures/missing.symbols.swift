@@ -19,6 +19,18 @@ func misuse(group: FfiGroup, store: GroundworkUniffi.GroundworkStore) throws {
     }
 }
 
+func follow(contact: GroundworkUniffi.Contact, note: GroundworkUniffi.Notification) -> [String] {
+    switch note {
+    case let .changed(event): _ = event.recordIdentifier // expect: RecordEvent has no member 'recordIdentifier'
+    case .missed: break
+    }
+    let found = mapped { contact.meta }
+    _ = found.versions // expect: RecordMeta has no member 'versions'
+    return contact.phones.map { $0.number } // expect: Labelled has no member 'number'
+}
+
+func mapped<T>(_ call: () throws -> T) rethrows -> T { try call() }
+
 final class HalfListener: GroundworkUniffi.RecordListener { // expect: lacks func onNotification(notification:)
     func onNote(notification: GroundworkUniffi.Notification) throws {}
 }
