@@ -118,6 +118,7 @@ class Callable:
     labels: list[tuple[str | None, bool]]  # (argument label or None for `_`, has a default)
     returns: str | None
     static: bool = False
+    public: bool = True
 
 
 @dataclass
@@ -129,6 +130,8 @@ class TypeDecl:
     cases: dict[str, list[str | None]] = field(default_factory=dict)  # case -> payload labels
     payloads: dict[str, list[str]] = field(default_factory=dict)  # case -> payload types
     inherits: list[str] = field(default_factory=list)
+    # Members declared without `public`/`open` (checked when the app uses the wrapper's API).
+    internal: set[str] = field(default_factory=set)
 
 
 def plain_type(t: str | None, keep_optional: bool = False) -> str | None:
@@ -183,16 +186,28 @@ def decl_name(decl: tree_sitter.Node, source: bytes) -> str | None:
     return text(name, source).strip("`")
 
 
-def collect_members(body: tree_sitter.Node, decl: TypeDecl, source: bytes) -> None:
+def is_public(decl: tree_sitter.Node, source: bytes) -> bool:
+    for c in decl.children:
+        if c.type == "modifiers":
+            return any(m.type == "visibility_modifier" and text(m, source) in ("public", "open") for m in c.children)
+    return False
+
+
+def collect_members(body: tree_sitter.Node, decl: TypeDecl, source: bytes, public_by_default: bool = False) -> None:
     for m in body.children:
+        name_node = m.child_by_field_name("name")
+        if name_node is not None and m.type != "enum_entry" and not (public_by_default or is_public(m, source)):
+            name = ident(name_node, source) if name_node.type != "pattern" else text(name_node, source)
+            decl.internal.add("init" if m.type == "init_declaration" else name)
         if m.type in ("function_declaration", "protocol_function_declaration"):
             name = decl_name(m, source)
             if name:
                 decl.methods.setdefault(name, []).append(
-                    Callable(parameters(m, source), return_type(m, source), is_static(m))
+                    Callable(parameters(m, source), return_type(m, source), is_static(m),
+                             public_by_default or is_public(m, source))
                 )
         elif m.type == "init_declaration":
-            decl.inits.append(Callable(parameters(m, source), None))
+            decl.inits.append(Callable(parameters(m, source), None, public=public_by_default or is_public(m, source)))
         elif m.type in ("property_declaration", "protocol_property_declaration"):
             pattern = m.child_by_field_name("name")
             annotation = next((c for c in m.children if c.type == "type_annotation"), None)
@@ -224,39 +239,41 @@ def collect_members(body: tree_sitter.Node, decl: TypeDecl, source: bytes) -> No
 TYPE_NODES = ("user_type", "optional_type", "array_type", "dictionary_type", "tuple_type", "function_type")
 
 
-def generated_declarations(path: Path) -> tuple[dict[str, TypeDecl], dict[str, list[Callable]]]:
-    tree, source = parse(path)
+def generated_declarations(*paths: Path) -> tuple[dict[str, TypeDecl], dict[str, list[Callable]]]:
+    """The types and top-level functions the files declare; extensions (in any of the files)
+    add to the types declared there, and extensions of other types (Swift's own) are left out."""
     types: dict[str, TypeDecl] = {}
     functions: dict[str, list[Callable]] = {}
-    for top in tree.root_node.children:
-        if top.type == "function_declaration":
-            name = decl_name(top, source)
-            if name:
-                functions.setdefault(name, []).append(Callable(parameters(top, source), return_type(top, source)))
-            continue
-        if top.type not in ("class_declaration", "protocol_declaration", "typealias_declaration"):
-            continue
-        name = decl_name(top, source)
-        if not name:
-            continue
-        kind_node = top.child_by_field_name("declaration_kind")
-        kind = text(kind_node, source) if kind_node is not None else top.type.split("_")[0]
-        decl = types.get(name)
-        if decl is None:
-            decl = TypeDecl(kind)
-            if kind != "extension":
-                types[name] = decl
-            else:
-                # An extension of a type this file does not declare (Swift's own): not generated API.
-                continue
-        elif kind != "extension":
-            decl.kind = kind
-        for c in top.children:
-            if c.type == "inheritance_specifier":
-                decl.inherits.append(plain_type(text(c, source)))
-        body = top.child_by_field_name("body")
-        if body is not None:
-            collect_members(body, decl, source)
+    trees = [parse(p) for p in paths]
+    for extensions in (False, True):
+        for tree, source in trees:
+            for top in tree.root_node.children:
+                if top.type == "function_declaration":
+                    name = decl_name(top, source)
+                    if name and not extensions:
+                        functions.setdefault(name, []).append(Callable(parameters(top, source), return_type(top, source)))
+                    continue
+                if top.type not in ("class_declaration", "protocol_declaration", "typealias_declaration"):
+                    continue
+                name = decl_name(top, source)
+                kind_node = top.child_by_field_name("declaration_kind")
+                kind = text(kind_node, source) if kind_node is not None else top.type.split("_")[0]
+                if not name or (kind == "extension") != extensions:
+                    continue
+                if extensions:
+                    decl = types.get(name)
+                    if decl is None:
+                        continue
+                else:
+                    decl = types.setdefault(name, TypeDecl(kind))
+                    decl.kind = kind
+                for c in top.children:
+                    if c.type == "inheritance_specifier":
+                        decl.inherits.append(plain_type(text(c, source)))
+                body = top.child_by_field_name("body")
+                if body is not None:
+                    # A protocol's requirements are as visible as the protocol.
+                    collect_members(body, decl, source, public_by_default=kind == "protocol")
     return types, functions
 
 
@@ -271,9 +288,14 @@ class Ref:
 
 
 class SymbolChecker:
-    def __init__(self, types: dict[str, TypeDecl], functions: dict[str, list[Callable]]):
+    """Checks uses of one module's declarations. With `module` (the generated bindings) its types
+    are named `module.T` or through aliases; without (the wrapper's API, used by the app) they are
+    named bare, only public members count, and the checked files' own types shadow them."""
+
+    def __init__(self, types: dict[str, TypeDecl], functions: dict[str, list[Callable]], module: str | None = MODULE):
         self.types = types
         self.functions = functions
+        self.module = module
         self.problems: list[str] = []
         self.aliases: dict[str, str] = {}
         self.wrapper_properties: dict[str, dict[str, set[str]]] = {}
@@ -344,7 +366,7 @@ class SymbolChecker:
         for n in walk(root):
             if n.type == "user_type":
                 parts = [c for c in n.children if c.type == "type_identifier"]
-                if len(parts) >= 2 and text(parts[0], source) == MODULE:
+                if self.module is not None and len(parts) >= 2 and text(parts[0], source) == self.module:
                     tname = text(parts[1], source)
                     if tname not in self.types:
                         self.report(path, n, f"no type {MODULE}.{tname} in the generated bindings")
@@ -370,14 +392,22 @@ class SymbolChecker:
                 self.check_conformance(n)
 
     def generated_type_of(self, type_text: str) -> str | None:
-        """The generated type a written type names (`T?` for an optional one), or None."""
+        """The checked module's type a written type names (`T?` for an optional one), or None."""
         t = plain_type(type_text)
         suffix = "?" if type_text.strip().endswith("?") else ""
         if t in self.aliases:
             return self.aliases[t] + suffix
+        if self.module is None:
+            return t + suffix if t in self.types else None
         if type_text.strip().startswith(MODULE + ".") and t in self.types:
             return t + suffix
         return None
+
+    def member_visible(self, tname: str, member: str, node: tree_sitter.Node, quiet: bool) -> None:
+        """Without a module prefix the uses come from another module: only public members."""
+        if self.module is None and not quiet and any(member in d.internal for d in self.lineage(tname)):
+            if not any(member in d.methods and member not in d.internal for d in self.lineage(tname)):
+                self.report(self.path, node, f"{tname}.{member} is not public")
 
     def bind_variable(self, n: tree_sitter.Node) -> None:
         """Records the generated type of a parameter or `let`/`var`, in its scope."""
@@ -436,10 +466,12 @@ class SymbolChecker:
             return self.resolve(n.child_by_field_name("expr"), quiet)
         if n.type == "simple_identifier":
             name = text(n, source)
-            if name == MODULE:
+            if self.module is not None and name == self.module:
                 return Ref("module")
             if name in self.aliases:
                 return Ref("type", self.aliases[name])
+            if self.module is None and name in self.types and self.variable_type(n, name) is None:
+                return Ref("type", name)
             t = self.variable_type(n, name)
             return Ref("value", t) if t else None
         if n.type == "navigation_expression":
@@ -458,6 +490,8 @@ class SymbolChecker:
                 if not quiet:
                     self.report(self.path, member_node, f"no {MODULE}.{member} in the generated bindings")
                 return None
+            if target.what in ("type", "value") and target.type in self.types:
+                self.member_visible(target.type, member, member_node, quiet)
             if target.what == "type":
                 for decl in self.lineage(target.type):
                     if member in decl.cases:
@@ -515,7 +549,10 @@ class SymbolChecker:
                 decl = self.types[callee.type]
                 if decl.kind == "enum" or not decl.inits:
                     return Ref("value", callee.type)
-                if not any(labels_fit(labels, c.labels) for c in decl.inits) and not quiet:
+                inits = [c for c in decl.inits if c.public or self.module is not None]
+                if not inits:
+                    return Ref("value", callee.type)  # a memberwise init, or none callable from here
+                if not any(labels_fit(labels, c.labels) for c in inits) and not quiet:
                     self.report(self.path, n, f"no init of {callee.type} takes ({label_text(labels)})")
                 return Ref("value", callee.type)
             if callee.what == "case":
@@ -529,6 +566,8 @@ class SymbolChecker:
                     if callee.what == "method"
                     else self.functions[callee.name]
                 )
+                if self.module is None:
+                    overloads = [c for c in overloads if c.public]
                 fitting = [c for c in overloads if labels_fit(labels, c.labels)]
                 if not fitting:
                     if not quiet:
@@ -658,13 +697,14 @@ def label_text(labels) -> str:
     return ", ".join(f"{label}:" if label else "_" for label in labels)
 
 
-def self_test(fixtures: Path, generated: Path) -> list[str]:
+def self_test(fixtures: Path, generated: Path, api: list[Path]) -> list[str]:
     """The checker's own test, so a checker that never fails cannot pass for one that works.
 
     Each fixture marks the lines where a problem must be reported with `// expect: TEXT`, and
     the checker must report a problem containing TEXT at that file and line, and nothing
     elsewhere. `*.syntax.swift` fixtures go through the syntax check, `*.symbols.swift` through
-    the symbol check against the real generated file. A fixture without expectations must pass
+    the symbol check against the real generated file, `*.app.swift` through the check of an
+    app's uses of the wrapper's public API (the real wrapper). A fixture without expectations must pass
     clean (no false alarms on correct code)."""
     failures = []
     types, functions = generated_declarations(generated)
@@ -678,6 +718,11 @@ def self_test(fixtures: Path, generated: Path) -> list[str]:
                 expected[number] = line.split("// expect: ", 1)[1].strip()
         if f.name.endswith(".syntax.swift"):
             reported = syntax_errors(f)
+        elif f.name.endswith(".app.swift"):
+            api_types, api_functions = generated_declarations(*api)
+            checker = SymbolChecker(api_types, api_functions, module=None)
+            checker.check_file(f)
+            reported = syntax_errors(f) + checker.problems
         else:
             reported = [p for p in syntax_errors(f)]
             checker = SymbolChecker(types, functions)
@@ -702,17 +747,20 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--generated", type=Path, required=True)
     ap.add_argument("--wrapper", type=Path, nargs="*", default=[])
     ap.add_argument("--parse-only", type=Path, nargs="*", default=[])
+    ap.add_argument("--api", type=Path, nargs="*", default=[], help="the wrapper's sources: the API --app files use")
+    ap.add_argument("--app", type=Path, nargs="*", default=[], help="files checked against the --api files' public API")
     ap.add_argument("--self-test", type=Path, help="a folder of fixtures: run the checker's own test")
     args = ap.parse_args(argv)
 
     if args.self_test:
-        failures = self_test(args.self_test, args.generated)
+        failures = self_test(args.self_test, args.generated, args.api)
         for f in failures:
             print(f, file=sys.stderr)
         return 1 if failures else 0
 
     problems: list[str] = []
     files = [args.generated, *args.wrapper, *args.parse_only]
+    # (--app files are parsed below, with their check against the API.)
     for f in files:
         problems += syntax_errors(f)
     types, functions = generated_declarations(args.generated)
@@ -727,12 +775,27 @@ def main(argv: list[str]) -> int:
         checker.check_file(f)
     problems += sorted(set(checker.problems))
     uses = len(checker.checked)
+    app_uses = 0
+    if args.app:
+        problems += sum((syntax_errors(f) for f in args.app), [])
+        api_types, api_functions = generated_declarations(*args.api)
+        # The app's own types shadow the API's of the same name.
+        own, _ = generated_declarations(*args.app)
+        for name in own:
+            api_types.pop(name, None)
+        app_checker = SymbolChecker(api_types, api_functions, module=None)
+        for f in args.app:
+            app_checker.collect_properties(f)
+        for f in args.app:
+            app_checker.check_file(f)
+        problems += sorted(set(app_checker.problems))
+        app_uses = len(app_checker.checked)
     for p in problems:
         print(p, file=sys.stderr)
     print(
-        f"swift check: {len(files)} files parsed, {len(types)} generated types, "
-        f"{len(args.wrapper)} wrapper files with {uses} uses of generated symbols checked against them: "
-        f"{len(problems)} problems"
+        f"swift check: {len(files) + len(args.app)} files parsed, {len(types)} generated types, "
+        f"{len(args.wrapper)} wrapper files with {uses} uses of generated symbols checked against them, "
+        f"{len(args.app)} app files with {app_uses} uses of the wrapper's public API: {len(problems)} problems"
     )
     return 1 if problems else 0
 
