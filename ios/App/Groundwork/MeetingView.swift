@@ -1,6 +1,7 @@
 import CoreImage.CIFilterBuiltins
 import Groundwork
 import SwiftUI
+import UIKit
 
 /// At a meeting: admit a new member's phone with an invite, sync with the members here, and watch
 /// the sessions as they happen.

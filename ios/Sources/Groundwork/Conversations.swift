@@ -2,7 +2,7 @@ import Foundation
 import GroundworkUniffi
 
 /// The five steps of a one-on-one, as the organizer wrote them down.
-public struct ConversationSteps: Equatable, Sendable {
+public struct ConversationSteps: Hashable, Sendable {
     /// 1. Get in the door: how the conversation opened.
     public var door: String
     /// 2. Get their story: what they are angry about, what they care about.
@@ -38,7 +38,7 @@ public struct ConversationSteps: Equatable, Sendable {
 }
 
 /// Where a conversation happened.
-public enum Channel: Equatable, Sendable {
+public enum Channel: Hashable, Sendable {
     case door, phone, workplace, event
     case other(String)
 

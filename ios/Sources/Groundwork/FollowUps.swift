@@ -2,7 +2,7 @@ import Foundation
 import GroundworkUniffi
 
 /// Whether a follow-up is still to do.
-public enum FollowUpStatus: Equatable, Sendable {
+public enum FollowUpStatus: Hashable, Sendable {
     case open, done, cancelled
     /// A status a newer Groundwork knows.
     case other(String)

@@ -9,7 +9,7 @@ import GroundworkUniffi
 // main thread); they only yield into the stream's buffer, so they never block Rust for long.
 
 /// What kind of record an event is about.
-public enum RecordKind: Equatable, Sendable {
+public enum RecordKind: Hashable, Sendable {
     case contact, followUp, plan, terrain, settings
 
     init(_ k: FfiRecordKind) {
