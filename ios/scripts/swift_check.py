@@ -1,12 +1,14 @@
 """Checks Swift sources without a Swift compiler (none runs on Linux CI here).
 
-Two checks, both over tree-sitter-swift syntax trees:
+Three checks, all over tree-sitter-swift syntax trees:
 
 1. Syntax: every file parses with no ERROR or MISSING node (reported as file:line:column).
 2. Symbols: every symbol of the generated bindings module that the wrapper uses exists in the
    generated file: types, top-level functions, static and instance methods (with their argument
    labels), properties, enum cases (also in `switch` patterns), initialisers (with labels), and the
    methods a wrapper class must implement for a generated protocol it adopts.
+3. The app: what it uses of the wrapper (the wrapper's own declarations, named bare) exists and
+   is public.
 
 How the wrapper's references are found, and why it works without type inference: the wrapper
 names generated types only as `GroundworkUniffi.T` or through `typealias Ffi... =
@@ -16,7 +18,8 @@ follow (a generated call's return type, a generated record's property). Member u
 are checked against the generated declarations; what cannot be followed is not guessed at.
 
     python swift_check.py --generated G.swift --wrapper W.swift... [--parse-only X.swift...]
-    python swift_check.py --generated G.swift --self-test DIR   (the checker's own test)
+                          [--api W.swift... --app A.swift...]
+    python swift_check.py --generated G.swift --api W.swift... --self-test DIR   (its own test)
 """
 
 from __future__ import annotations
@@ -388,6 +391,8 @@ class SymbolChecker:
                 self.resolve(n)
             elif n.type == "switch_statement":
                 self.check_switch(n)
+            elif n.type in ("if_statement", "guard_statement"):
+                self.check_if_case(n)
             elif n.type == "class_declaration":
                 self.check_conformance(n)
 
@@ -628,6 +633,27 @@ class SymbolChecker:
                         payload = decl.payloads.get(case, [])
                         if names and position < len(payload) and payload[position]:
                             self.variables.setdefault((entry.id, ident(names[-1], self.source)), set()).add(payload[position])
+
+    def check_if_case(self, n: tree_sitter.Node) -> None:
+        """`if case .onboarding = f.kind`: the case must be one of the value's type."""
+        kids = n.children
+        for i in range(len(kids) - 3):
+            if kids[i].type == "case" and kids[i + 1].type == "." and kids[i + 2].type == "simple_identifier":
+                eq = next((j for j in range(i + 3, len(kids)) if kids[j].type == "="), None)
+                if eq is None or eq + 1 >= len(kids):
+                    continue
+                value = kids[eq + 1]
+                subject = self.resolve(value, quiet=True)
+                if subject is None or subject.what != "value" or not subject.type:
+                    continue
+                tname = subject.type.rstrip("?")
+                decl = self.types.get(tname)
+                if decl is None or decl.kind != "enum":
+                    continue
+                case = ident(kids[i + 2], self.source)
+                self.saw(kids[i + 2], "case")
+                if case not in decl.cases:
+                    self.report(self.path, kids[i + 2], f"{tname} has no case {case!r}")
 
     def check_conformance(self, n: tree_sitter.Node) -> None:
         """A wrapper class adopting a generated protocol implements each of its functions."""

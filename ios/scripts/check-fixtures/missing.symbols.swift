@@ -24,6 +24,8 @@ func follow(contact: GroundworkUniffi.Contact, note: GroundworkUniffi.Notificati
     case let .changed(event): _ = event.recordIdentifier // expect: RecordEvent has no member 'recordIdentifier'
     case .missed: break
     }
+    if case .teleported = note { return [] } // expect: Notification has no case 'teleported'
+    if case .missed = note { return [] }
     let found = mapped { contact.meta }
     _ = found.versions // expect: RecordMeta has no member 'versions'
     return contact.phones.map { $0.number } // expect: Labelled has no member 'number'
