@@ -45,13 +45,13 @@ public sealed class GroundworkException(message: String, cause: Throwable?) :
 
 /** The app-facing exception for a generated one (or for misuse the generated code reports). */
 internal fun translate(e: Throwable): Throwable = when (e) {
-    is FfiError.InvalidInput -> GroundworkException.InvalidInput(e.v1, e)
-    is FfiError.NotFound -> GroundworkException.NotFound(e.v1, e)
-    is FfiError.Permission -> GroundworkException.Permission(e.v1, e)
-    is FfiError.Storage -> GroundworkException.Storage(e.v1, e)
-    is FfiError.Network -> GroundworkException.Network(e.v1, e)
-    is FfiError.Conflict -> GroundworkException.Conflict(e.v1, e)
-    is FfiError.Internal -> GroundworkException.Internal(e.v1, e)
+    is FfiError.InvalidInput -> GroundworkException.InvalidInput(e.detail, e)
+    is FfiError.NotFound -> GroundworkException.NotFound(e.detail, e)
+    is FfiError.Permission -> GroundworkException.Permission(e.detail, e)
+    is FfiError.Storage -> GroundworkException.Storage(e.detail, e)
+    is FfiError.Network -> GroundworkException.Network(e.detail, e)
+    is FfiError.Conflict -> GroundworkException.Conflict(e.detail, e)
+    is FfiError.Internal -> GroundworkException.Internal(e.detail, e)
     // A Rust panic in a synchronous call, caught by uniffi's scaffolding.
     is FfiPanic -> GroundworkException.Internal(e.message ?: "a panic in Groundwork", e)
     // The generated objects throw this when used after close() (see ObjectTemplate's call counter).

@@ -155,7 +155,7 @@ public class Group internal constructor(
      * from the moment of collection, in order. Cancelling the collection cancels the Rust
      * subscription. [Notification.Missed] means events were dropped: re-read the screen.
      */
-    public fun changes(filter: RecordFilter = RecordFilter.Group): Flow<Notification> =
+    public fun changes(filter: RecordFilter = org.groundwork.ffi.RecordFilter.Group): Flow<Notification> =
         rustFlow(conflate = false) { deliver ->
             ffi.subscribe(
                 filter,

@@ -82,7 +82,7 @@ public typealias SyncStats = org.groundwork.ffi.SyncStats
 public typealias SyncStatus = org.groundwork.ffi.SyncStatus
 
 /** A unit of a terrain tree (Rust `Unit`, renamed here: `Unit` is Kotlin's own type). */
-public typealias TerrainUnit = org.groundwork.ffi.Unit
+public typealias TerrainUnit = org.groundwork.ffi.TerrainUnit
 
 /** A fresh random id (32 hex characters), for a terrain unit added with its children. */
 public fun newId(): String = guard { org.groundwork.ffi.newId() }

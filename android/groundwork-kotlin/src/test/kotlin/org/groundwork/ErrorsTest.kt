@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Assertions.assertSame
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
+import org.groundwork.ffi.ContactEdit
+import org.groundwork.ffi.TextEdit
 
 /** Every error kind, as the app sees it: one class of the sealed [GroundworkException] each
  *  (Permission is hit in SyncTest, by a member that is not an admin and by a removed device). */

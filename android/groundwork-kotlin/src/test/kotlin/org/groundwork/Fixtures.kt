@@ -3,6 +3,7 @@ package org.groundwork
 import java.nio.file.Path
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
+import org.groundwork.ffi.Channel
 
 /** Shared helpers for the tests, which mirror ffi/tests/python/test_groundwork.py by name. */
 internal object Fixtures {

@@ -21,6 +21,9 @@ import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
+import org.groundwork.ffi.ContactEdit
+import org.groundwork.ffi.Notification
+import org.groundwork.ffi.RecordFilter
 
 /** Subscriptions and list watches as Flows; cancelling the flow cancels the Rust subscription. */
 class FlowsTest {

@@ -15,6 +15,17 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
+import org.groundwork.ffi.AssessmentFilter
+import org.groundwork.ffi.Channel
+import org.groundwork.ffi.ContactEdit
+import org.groundwork.ffi.Counted
+import org.groundwork.ffi.FollowUpEdit
+import org.groundwork.ffi.FollowUpStatus
+import org.groundwork.ffi.Horizon
+import org.groundwork.ffi.PlanEdit
+import org.groundwork.ffi.SettingsEdit
+import org.groundwork.ffi.TerrainEdit
+import org.groundwork.ffi.TreeKind
 
 /** Records through the Kotlin API against the real library: an encrypted store on disk. */
 class RecordsTest {

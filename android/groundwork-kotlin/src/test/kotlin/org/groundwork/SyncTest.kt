@@ -22,6 +22,9 @@ import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
+import org.groundwork.ffi.ContactEdit
+import org.groundwork.ffi.Notification
+import org.groundwork.ffi.RecordFilter
 
 /** Two stores in one JVM, each with a real iroh endpoint on loopback, joined by an invite. */
 class SyncTest {

@@ -9,8 +9,8 @@ import kotlinx.coroutines.launch
 import org.groundwork.Contact
 import org.groundwork.FollowUpQuery
 import org.groundwork.GroupSettings
-import org.groundwork.Notification
-import org.groundwork.RecordFilter
+import org.groundwork.ffi.Notification
+import org.groundwork.ffi.RecordFilter
 
 /**
  * A contact's page: who they are, their assessment, the conversation log (newest first, each

@@ -4,11 +4,11 @@ import android.view.View
 import android.widget.LinearLayout
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.launch
-import org.groundwork.AssessmentAtLeast
 import org.groundwork.Benchmark
-import org.groundwork.Counted
 import org.groundwork.NewPlan
 import org.groundwork.Plan
+import org.groundwork.ffi.AssessmentAtLeast
+import org.groundwork.ffi.Counted
 
 /** The group's plans, by title; tap one for its goals, tactics and benchmarks. */
 class PlansScreen : Screen() {

@@ -7,11 +7,11 @@ import android.widget.RadioButton
 import android.widget.RadioGroup
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.launch
-import org.groundwork.Channel
 import org.groundwork.ConversationSteps
 import org.groundwork.NewConversation
 import org.groundwork.NewFollowUp
 import org.groundwork.ScaleLevel
+import org.groundwork.ffi.Channel
 
 /** A step of the one-on-one, as the organizing training names it, and what to ask oneself. */
 internal class Step(val title: String, val prompt: String)
