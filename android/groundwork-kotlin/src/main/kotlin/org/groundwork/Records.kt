@@ -1,0 +1,88 @@
+// The records and enums the API passes in and out: plain values (Kotlin data classes, enums and
+// sealed classes) generated from ffi/src/model, query.rs, events.rs, group.rs and node.rs.
+//
+// They are re-exported here by name so the app imports only `org.groundwork.*`: objects with a
+// Rust handle, listeners and exceptions stay behind the wrappers in this package, and
+// ApiSurfaceTest checks that no public signature here exposes one. A value type hides nothing a
+// wrapper could add; mirroring each by hand would only double the code to keep in step with Rust.
+@file:Suppress("unused")
+
+package org.groundwork
+
+public typealias Labelled = org.groundwork.ffi.Labelled
+public typealias Conflict = org.groundwork.ffi.Conflict
+public typealias ConflictValue = org.groundwork.ffi.ConflictValue
+public typealias RecordMeta = org.groundwork.ffi.RecordMeta
+public typealias TextEdit = org.groundwork.ffi.TextEdit
+public typealias Contact = org.groundwork.ffi.Contact
+public typealias ContactEdit = org.groundwork.ffi.ContactEdit
+public typealias ContactList = org.groundwork.ffi.ContactList
+public typealias LabelledValue = org.groundwork.ffi.LabelledValue
+public typealias NewContact = org.groundwork.ffi.NewContact
+public typealias Relationship = org.groundwork.ffi.Relationship
+public typealias RelationshipKind = org.groundwork.ffi.RelationshipKind
+public typealias AssessmentPoint = org.groundwork.ffi.AssessmentPoint
+public typealias Channel = org.groundwork.ffi.Channel
+public typealias Conversation = org.groundwork.ffi.Conversation
+public typealias ConversationSteps = org.groundwork.ffi.ConversationSteps
+public typealias NewConversation = org.groundwork.ffi.NewConversation
+public typealias FollowUp = org.groundwork.ffi.FollowUp
+public typealias FollowUpEdit = org.groundwork.ffi.FollowUpEdit
+public typealias FollowUpKind = org.groundwork.ffi.FollowUpKind
+public typealias FollowUpStatus = org.groundwork.ffi.FollowUpStatus
+public typealias NewFollowUp = org.groundwork.ffi.NewFollowUp
+public typealias AssessmentAtLeast = org.groundwork.ffi.AssessmentAtLeast
+public typealias Benchmark = org.groundwork.ffi.Benchmark
+public typealias Counted = org.groundwork.ffi.Counted
+public typealias Goal = org.groundwork.ffi.Goal
+public typealias Horizon = org.groundwork.ffi.Horizon
+public typealias NewPlan = org.groundwork.ffi.NewPlan
+public typealias Plan = org.groundwork.ffi.Plan
+public typealias PlanEdit = org.groundwork.ffi.PlanEdit
+public typealias RecordQuery = org.groundwork.ffi.RecordQuery
+public typealias Reflection = org.groundwork.ffi.Reflection
+public typealias Tactic = org.groundwork.ffi.Tactic
+public typealias TerrainQuestion = org.groundwork.ffi.TerrainQuestion
+public typealias AssessmentScale = org.groundwork.ffi.AssessmentScale
+public typealias GroupSettings = org.groundwork.ffi.GroupSettings
+public typealias OnboardingTemplate = org.groundwork.ffi.OnboardingTemplate
+public typealias ScaleLevel = org.groundwork.ffi.ScaleLevel
+public typealias SettingsEdit = org.groundwork.ffi.SettingsEdit
+public typealias NewTerrainTree = org.groundwork.ffi.NewTerrainTree
+public typealias TerrainEdit = org.groundwork.ffi.TerrainEdit
+public typealias TerrainTree = org.groundwork.ffi.TerrainTree
+public typealias TreeKind = org.groundwork.ffi.TreeKind
+public typealias AssessmentFilter = org.groundwork.ffi.AssessmentFilter
+public typealias ContactQuery = org.groundwork.ffi.ContactQuery
+public typealias ContactSummary = org.groundwork.ffi.ContactSummary
+public typealias FollowUpQuery = org.groundwork.ffi.FollowUpQuery
+public typealias FollowUpSummary = org.groundwork.ffi.FollowUpSummary
+public typealias ConversationQuery = org.groundwork.ffi.ConversationQuery
+public typealias ConversationSummary = org.groundwork.ffi.ConversationSummary
+public typealias PlanSummary = org.groundwork.ffi.PlanSummary
+public typealias UnitSummary = org.groundwork.ffi.UnitSummary
+public typealias Notification = org.groundwork.ffi.Notification
+public typealias Origin = org.groundwork.ffi.Origin
+public typealias RecordEvent = org.groundwork.ffi.RecordEvent
+public typealias RecordFilter = org.groundwork.ffi.RecordFilter
+public typealias RecordKind = org.groundwork.ffi.RecordKind
+public typealias GroupSummary = org.groundwork.ffi.GroupSummary
+public typealias Member = org.groundwork.ffi.Member
+public typealias RecordedConversation = org.groundwork.ffi.RecordedConversation
+public typealias Role = org.groundwork.ffi.Role
+public typealias Grant = org.groundwork.ffi.Grant
+public typealias InviteOptions = org.groundwork.ffi.InviteOptions
+public typealias JoinedDevice = org.groundwork.ffi.JoinedDevice
+public typealias JoinedGroup = org.groundwork.ffi.JoinedGroup
+public typealias NodeOptions = org.groundwork.ffi.NodeOptions
+public typealias PeerStatus = org.groundwork.ffi.PeerStatus
+public typealias PeerSyncOutcome = org.groundwork.ffi.PeerSyncOutcome
+public typealias SyncReport = org.groundwork.ffi.SyncReport
+public typealias SyncStats = org.groundwork.ffi.SyncStats
+public typealias SyncStatus = org.groundwork.ffi.SyncStatus
+
+/** A unit of a terrain tree (Rust `Unit`, renamed here: `Unit` is Kotlin's own type). */
+public typealias TerrainUnit = org.groundwork.ffi.TerrainUnit
+
+/** A fresh random id (32 hex characters), for a terrain unit added with its children. */
+public fun newId(): String = guard { org.groundwork.ffi.newId() }
