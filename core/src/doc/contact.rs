@@ -349,7 +349,8 @@ fn read_turfs(r: &Reader<'_>) -> (BTreeSet<TurfId>, Vec<(TurfId, DeviceId)>) {
                 continue;
             };
             turfs.insert(turf);
-            let Ok(Some((automerge::Value::Object(ObjType::Map), entry))) = doc.get(&map, &key)
+            let Ok(Some((automerge::Value::Object(ObjType::Map), entry))) =
+                doc.get(&map, key.as_str())
             else {
                 continue;
             };

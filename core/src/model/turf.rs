@@ -104,6 +104,8 @@ fn hex_device<S: serde::Serializer>(d: &DeviceId, s: S) -> Result<S::Ok, S::Erro
     s.serialize_str(&d.to_string())
 }
 
-fn hex_devices<S: serde::Serializer>(ds: &[DeviceId], s: S) -> Result<S::Ok, S::Error> {
+// serde hands `serialize_with` the field itself.
+#[allow(clippy::ptr_arg)]
+fn hex_devices<S: serde::Serializer>(ds: &Vec<DeviceId>, s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(ds.iter().map(ToString::to_string))
 }
