@@ -203,7 +203,7 @@ impl Group {
                         if m.name.is_empty() {
                             "a device"
                         } else {
-                            &m.name
+                            m.name.as_str()
                         }
                     ),
                 )
