@@ -70,6 +70,10 @@ pub(crate) enum Command {
     /// Plans and their benchmarks, with progress counted from the records
     #[command(subcommand)]
     Plan(PlanCommand),
+    /// Turf: contacts handed to an organizer for canvassing (their devices get exactly those),
+    /// door knocks, and the canvass's progress
+    #[command(subcommand)]
+    Turf(TurfCommand),
     /// The wall chart: each unit's people by assessment, committee members, organizers;
     /// `chart test` runs a structure test
     Chart(ChartArgs),
@@ -1173,4 +1177,115 @@ mod tests {
             assert!(parse_meeting(bad).is_err(), "{bad}");
         }
     }
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum TurfCommand {
+    /// Cut a turf from a unit, a tag or a query and hand it to an organizer's devices (an
+    /// admin's act: each device's grant gains the turf's contacts)
+    #[command(long_about = TURF_CUT_ABOUT)]
+    Cut(TurfCutArgs),
+    /// Every turf with its canvass counts
+    List(TurfListArgs),
+    /// A turf's walk list: its contacts door to door (by unit, then address), each with where
+    /// it stands
+    Show(TurfShowArgs),
+    /// Record a door knock: not-home, refused or contacted (a conversation: `groundwork talk`)
+    Knock(TurfKnockArgs),
+    /// Take a turf back (an admin's act): its contacts leave the organizer's devices at their
+    /// next sync
+    Return(TurfReturnArgs),
+}
+
+const TURF_CUT_ABOUT: &str = "\
+Cut a turf and hand it to an organizer's devices.
+
+The turf holds the contacts the filters select now (people who arrive later are not added;
+people marked do-not-contact are left out), at most 1000: a device's grant holds no more. Each
+device named gains those contacts in its grant, so a phone that holds nothing else carries
+exactly its turf. `groundwork turf return` takes it back: contacts the device did not hold
+before, and that no other turf of its holds, leave it at its next sync.";
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("selection").required(true).multiple(true)
+    .args(["unit", "tag", "assessment", "since", "contacts_of"])))]
+pub(crate) struct TurfCutArgs {
+    /// What organizers call it: "Building 3, floors 1-4"
+    #[arg(value_name = "NAME")]
+    pub(crate) name: String,
+    /// Who canvasses it
+    #[arg(long, value_name = "O")]
+    pub(crate) organizer: String,
+    /// The organizer's device (id, start of it, or name); repeatable
+    #[arg(long = "device", value_name = "DEVICE", required = true)]
+    pub(crate) devices: Vec<String>,
+    /// Contacts in this unit and the units below it (id or name)
+    #[arg(long, value_name = "U")]
+    pub(crate) unit: Option<String>,
+    /// Contacts with this tag
+    #[arg(long, value_name = "T")]
+    pub(crate) tag: Option<String>,
+    /// Contacts assessed at least this (a label or number on the scale, or supporter-or-better)
+    #[arg(long, value_name = "A")]
+    pub(crate) assessment: Option<String>,
+    /// Contacts talked to since this date
+    #[arg(long, value_name = "DATE", value_parser = when::parse_at)]
+    pub(crate) since: Option<Timestamp>,
+    /// Contacts this organizer is responsible for
+    #[arg(long, value_name = "O")]
+    pub(crate) contacts_of: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct TurfListArgs {
+    /// Only this organizer's turfs
+    #[arg(long, value_name = "O")]
+    pub(crate) organizer: Option<String>,
+    /// Only turfs still out (not returned)
+    #[arg(long)]
+    pub(crate) out: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct TurfShowArgs {
+    /// The turf: its name (or the start of it) or id
+    #[arg(value_name = "TURF")]
+    pub(crate) turf: String,
+}
+
+/// What happened at the door.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KnockArg {
+    /// Nobody opened
+    NotHome,
+    /// They would not talk
+    Refused,
+    /// They opened and talked briefly
+    Contacted,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct TurfKnockArgs {
+    /// The contact: a name (or the start of it), an id, a phone number or an email
+    #[arg(value_name = "CONTACT")]
+    pub(crate) contact: String,
+    /// What happened
+    #[arg(value_enum, value_name = "OUTCOME")]
+    pub(crate) outcome: KnockArg,
+    /// A word about it ("come back after 6")
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub(crate) note: String,
+    /// Who knocked
+    #[arg(long, env = "GROUNDWORK_ORGANIZER", value_name = "O")]
+    pub(crate) organizer: String,
+    /// When [default: now]
+    #[arg(long, value_name = "TIME", value_parser = when::parse_at)]
+    pub(crate) at: Option<Timestamp>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct TurfReturnArgs {
+    /// The turf: its name (or the start of it) or id
+    #[arg(value_name = "TURF")]
+    pub(crate) turf: String,
 }

@@ -662,3 +662,128 @@ fn wall_chart_structure_test_and_benchmarks_on_the_demo() {
     );
     assert_eq!(shown["benchmarks"][0]["count"], 100);
 }
+
+#[test]
+fn turf_is_cut_knocked_shown_and_returned() {
+    let store = Store::new();
+    init(&store);
+    for (name, apt) in [("Ana Ruiz", "1B"), ("Bea Kim", "1A"), ("Cy Obi", "1C")] {
+        store
+            .run(&[
+                "contact",
+                "add",
+                "--name",
+                name,
+                "--tag",
+                "floor-1",
+                "--address",
+                &format!("home:12 Maple Court, apt {apt}"),
+            ])
+            .success();
+    }
+    store
+        .run(&[
+            "contact",
+            "add",
+            "--name",
+            "Gus Upstairs",
+            "--tag",
+            "floor-3",
+        ])
+        .success();
+    let members = store.json(&["group", "members"]);
+    let me = members["members"][0]["device"]
+        .as_str()
+        .expect("device")
+        .to_owned();
+
+    // No selection at all is a usage error.
+    let bare = store.run(&[
+        "turf",
+        "cut",
+        "Floor 1",
+        "--organizer",
+        "Rosa P.",
+        "--device",
+        &me,
+    ]);
+    assert_eq!(bare.code, Some(2), "{}", bare.stderr);
+
+    let cut = store.json(&[
+        "turf",
+        "cut",
+        "Building 3, floor 1",
+        "--organizer",
+        "Rosa P.",
+        "--device",
+        &me[..8],
+        "--tag",
+        "floor-1",
+    ]);
+    assert_eq!(cut["turf"]["size"], 3, "{cut}");
+    assert_eq!(cut["turf"]["devices"][0], me.as_str());
+
+    store
+        .run(&[
+            "turf",
+            "knock",
+            "Ana",
+            "not-home",
+            "--organizer",
+            "Rosa P.",
+            "--note",
+            "come back after 6",
+        ])
+        .success();
+    store
+        .run(&["turf", "knock", "Cy", "refused", "--organizer", "Rosa P."])
+        .success();
+    store
+        .run(&[
+            "talk",
+            "Bea",
+            "--organizer",
+            "Rosa P.",
+            "--story",
+            "The boiler is out again",
+            "--next-steps",
+            "Bring Bea to the tenant meeting",
+            "--no-prompt",
+        ])
+        .success();
+
+    let shown = store.json(&["turf", "show", "building 3"]);
+    let walk: Vec<(&str, &str)> = shown["walk_list"]
+        .as_array()
+        .expect("walk list")
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().expect("name"),
+                s["status"].as_str().expect("status"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        walk,
+        vec![
+            ("Bea Kim", "conversation_held"),
+            ("Ana Ruiz", "not_home"),
+            ("Cy Obi", "refused")
+        ],
+        "door to door by apartment: {shown}"
+    );
+    assert_eq!(shown["turf"]["to_knock"], 0);
+    assert_eq!(shown["turf"]["partial"], false);
+    let text = store
+        .run(&["turf", "show", "Building 3, floor 1"])
+        .success();
+    assert!(text.stdout.contains("3/3 reached"), "{}", text.stdout);
+
+    let back = store.json(&["turf", "return", "Building 3, floor 1"]);
+    assert!(back["turf"]["turf"]["returned_at"].is_string(), "{back}");
+    let out = store.json(&["turf", "list", "--out"]);
+    assert_eq!(out["turfs"].as_array().map(Vec::len), Some(0), "{out}");
+    let missing = store.run(&["turf", "show", "Nowhere"]).user_error();
+    assert!(missing.stderr.contains("no turf"), "{}", missing.stderr);
+}

@@ -22,11 +22,13 @@ use crate::authority::{self, Scope};
 use crate::doc::{self, DocKind};
 use crate::error::{DocumentError, Error, Problem, Result, ValidationError};
 use crate::events::{Origin, RecordEvent};
-use crate::ids::{ContactId, ConversationId, DocId, FollowUpId, GroupId, PlanId, TerrainTreeId};
+use crate::ids::{
+    ContactId, ConversationId, DocId, EntryId, FollowUpId, GroupId, PlanId, TerrainTreeId, TurfId,
+};
 use crate::model::{
     Contact, ContactEdit, ContactUpdate, FollowUp, FollowUpEdit, GroupSettings, NewContact,
-    NewConversation, NewFollowUp, NewPlan, NewTerrainTree, Plan, PlanEdit, SettingsEdit,
-    TerrainEdit, TerrainTree, Timestamp, Update,
+    NewConversation, NewFollowUp, NewKnock, NewPlan, NewTerrainTree, Plan, PlanEdit, SettingsEdit,
+    TerrainEdit, TerrainTree, Timestamp, Turf, Update,
 };
 use crate::repo::{COMPACT_AFTER, Repo, State};
 use crate::store::{Writer, index};
@@ -317,6 +319,46 @@ impl<'a> Batch<'a> {
             }
             doc::contact::append_conversation(d, id, latest + 1, c)?;
             Ok(latest + 1)
+        })
+    }
+
+    /// Records a door knock on a contact (append-only, like the conversation log).
+    pub fn record_knock(&mut self, contact: ContactId, k: &NewKnock) -> Result<EntryId> {
+        let id = EntryId::random();
+        self.modify(contact.into(), DocKind::Contact, None, |d| {
+            doc::contact::append_knock(d, id, k)
+        })?;
+        Ok(id)
+    }
+
+    // --- turf (an admin's acts: they go with grant changes, see `crate::turf`) ---------------
+
+    /// Records a turf in the group's settings.
+    pub(crate) fn add_turf(&mut self, turf: &Turf) -> Result<()> {
+        self.require_admin("hand out turf")?;
+        self.modify(settings_doc(self.group), DocKind::Settings, None, |d| {
+            doc::settings::add_turf(d, turf)
+        })
+    }
+
+    /// Marks a contact as part of a turf.
+    pub(crate) fn put_in_turf(
+        &mut self,
+        contact: ContactId,
+        turf: TurfId,
+        held_before: &[DeviceId],
+    ) -> Result<()> {
+        self.require_admin("hand out turf")?;
+        self.modify(contact.into(), DocKind::Contact, None, |d| {
+            doc::contact::put_in_turf(d, turf, held_before)
+        })
+    }
+
+    /// Marks a turf taken back.
+    pub(crate) fn mark_turf_returned(&mut self, turf: TurfId, at: Timestamp) -> Result<()> {
+        self.require_admin("take back turf")?;
+        self.modify(settings_doc(self.group), DocKind::Settings, None, |d| {
+            doc::settings::return_turf(d, turf, at)
         })
     }
 

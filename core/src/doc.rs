@@ -301,6 +301,21 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Every object of the given type at `obj[key]`, the one shown first, then any made
+    /// concurrently at the same key. A container added by a later version is created lazily on
+    /// older documents, so two devices can each create one; reading all of them keeps what was
+    /// written into either.
+    pub(crate) fn objects(&self, obj: &ObjId, key: &str, ty: ObjType) -> Vec<ObjId> {
+        let mut all = self.doc.get_all(obj, key).unwrap_or_default();
+        all.reverse();
+        all.into_iter()
+            .filter_map(|(v, id)| match v {
+                Value::Object(t) if t == ty => Some(id),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The keys of a map used as a set (`key → true`).
     pub(crate) fn set_keys(&self, obj: &ObjId, key: &str) -> Vec<String> {
         match self.object(obj, key, ObjType::Map) {

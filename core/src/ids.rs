@@ -127,6 +127,11 @@ define_id!(
     UnitId, "terrain unit id"
 );
 define_id!(
+    /// A turf: contacts handed to an organizer for canvassing. Not a document of its own: it is
+    /// an entry in the group's settings, and each of its contacts names it.
+    TurfId, "turf id"
+);
+define_id!(
     /// An entry in a list inside a record (a phone, a goal, a tactic …), stable across edits.
     EntryId, "entry id"
 );

@@ -10,7 +10,7 @@
 //!   change subscriptions ([`events`]);
 //! - the organizing workflows on top, all answered from the index: follow-ups due and their life
 //!   ([`agenda`]), plans' benchmarks with live progress ([`benchmarks`]), the wall chart and
-//!   structure tests ([`chart`]).
+//!   structure tests ([`chart`]), turf handed to organizers with its canvass ([`turf`]).
 //! - [`interchange`]: import from CSV and vCard, export to CSV, vCard and iCalendar.
 //!
 //! ```
@@ -44,6 +44,7 @@ mod repo;
 pub mod sample;
 mod store;
 pub mod sync;
+pub mod turf;
 
 pub use batch::{Batch, ImportOutcome, MAX_CHANGE_BYTES, MAX_IMPORT_BYTES, MAX_IMPORT_CHANGES};
 pub use error::{DocumentError, Error, Problem, Result, StoreError, ValidationError};

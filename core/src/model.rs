@@ -13,6 +13,7 @@ mod plan;
 mod record_query;
 mod settings;
 mod terrain;
+mod turf;
 pub mod validate;
 
 pub use common::{Conflict, ConflictValue, Labelled, RecordMeta, TextEdit, Update, Version};
@@ -28,6 +29,7 @@ pub use plan::{
 pub use record_query::{AssessmentAtLeast, Counted, RECORD_QUERY_VERSION, RecordQuery};
 pub use settings::{AssessmentScale, GroupSettings, OnboardingTemplate, ScaleLevel, SettingsEdit};
 pub use terrain::{NewTerrainTree, TerrainEdit, TerrainTree, TreeKind, Unit};
+pub use turf::{DoorKnock, KnockOutcome, NewKnock, NewTurf, Turf};
 
 /// A point in time. Stored in documents as Automerge timestamps (milliseconds since the epoch).
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

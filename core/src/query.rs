@@ -469,6 +469,54 @@ impl Group {
     /// index. A query this version does not understand is an error: see
     /// [`RecordQuery::understood`].
     pub fn count_records(&self, q: &RecordQuery) -> Result<u64> {
+        let Some((s, table)) = self.record_sql(q)? else {
+            return Ok(0);
+        };
+        let sql = format!("SELECT count(*) FROM {table} t {}", s.where_());
+        let state = self.repo.lock();
+        let n: i64 = state
+            .store
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(s.refs().as_slice(), |r| r.get(0))?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// The contacts a [`RecordQuery`] counting contacts selects, leaving out people marked
+    /// do-not-contact, by unit then name; at most `limit` (turf is cut from this).
+    pub(crate) fn record_contact_ids(
+        &self,
+        q: &RecordQuery,
+        limit: usize,
+    ) -> Result<Vec<ContactId>> {
+        if q.counts != Counted::Contacts {
+            return Err(crate::error::ValidationError::out_of_range(
+                "query",
+                "a turf is cut from a query counting contacts",
+            )
+            .into());
+        }
+        let Some((mut s, table)) = self.record_sql(q)? else {
+            return Ok(Vec::new());
+        };
+        s.and("t.do_not_contact = 0".into());
+        let sql = format!(
+            "SELECT t.contact_id FROM {table} t {} ORDER BY t.unit, t.name_key, t.contact_id LIMIT {limit}",
+            s.where_()
+        );
+        let state = self.repo.lock();
+        let mut stmt = state.store.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(s.refs().as_slice(), |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(ContactId::from_slice(&row?)?);
+        }
+        Ok(out)
+    }
+
+    /// The WHERE clause of a [`RecordQuery`] over the table it counts (`None` for a kind that
+    /// is never counted here).
+    fn record_sql(&self, q: &RecordQuery) -> Result<Option<(Sql, &'static str)>> {
         if !q.understood() {
             return Err(crate::error::ValidationError::out_of_range(
                 "query",
@@ -561,19 +609,12 @@ impl Group {
                 }
                 "followups_idx"
             }
-            Counted::Other(_) => return Ok(0),
+            Counted::Other(_) => return Ok(None),
         };
         if let Some(tag) = &q.tag {
             s.tagged("t.contact_id", tag);
         }
-        let sql = format!("SELECT count(*) FROM {table} t {}", s.where_());
-        let state = self.repo.lock();
-        let n: i64 = state
-            .store
-            .conn
-            .prepare_cached(&sql)?
-            .query_row(s.refs().as_slice(), |r| r.get(0))?;
-        Ok(n.max(0) as u64)
+        Ok(Some((s, table)))
     }
 
     /// The plans: (id, title), by title.

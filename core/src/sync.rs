@@ -13,8 +13,9 @@ pub use session::{SyncError, SyncRole, SyncSession, SyncStats};
 
 #[cfg(test)]
 mod hostile_tests;
+// The workflow scenarios sync devices with the same in-memory pipe.
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 /// The documents (and erasures) both this device and `peer` may see, by document id.
 pub(crate) fn visible_to(

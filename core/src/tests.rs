@@ -998,4 +998,5 @@ fn write_authority_is_checked_on_every_change_even_when_relayed() {
     ));
 }
 
+mod turf;
 mod workflows;

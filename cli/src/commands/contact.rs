@@ -145,6 +145,24 @@ pub(crate) fn show(ctx: &Ctx, args: &ContactShowArgs) -> Result<Report> {
             view::conversation(&mut h, i + 1, cv, &scale);
         }
     }
+    if !c.knocks.is_empty() {
+        outln!(h);
+        outln!(h, "Door knocks (oldest first):");
+        for k in &c.knocks {
+            let note = if k.note.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", k.note)
+            };
+            outln!(
+                h,
+                "  {}  {}  {}{note}",
+                crate::when::show_time(&k.at),
+                k.outcome.as_str().replace('_', " "),
+                k.organizer
+            );
+        }
+    }
     if !c.meta.conflicts.is_empty() {
         outln!(h);
         outln!(

@@ -16,6 +16,7 @@ mod serve;
 mod status;
 mod sync;
 mod talk;
+mod turf;
 mod view;
 
 use std::path::PathBuf;
@@ -24,7 +25,7 @@ use groundwork_core::{Group, Repo};
 
 use crate::args::{
     BenchmarkCommand, ChartCommand, Cli, Command, ContactCommand, ExportCommand, FollowupCommand,
-    GroupCommand, ImportCommand, PlanCommand,
+    GroupCommand, ImportCommand, PlanCommand, TurfCommand,
 };
 use crate::error::{CliError, Result};
 use crate::output::Report;
@@ -84,6 +85,11 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
         Command::Plan(PlanCommand::Benchmark(BenchmarkCommand::List(a))) => {
             plan::benchmark_list(&ctx, &a)
         }
+        Command::Turf(TurfCommand::Cut(a)) => turf::cut(&ctx, &a),
+        Command::Turf(TurfCommand::List(a)) => turf::list(&ctx, &a),
+        Command::Turf(TurfCommand::Show(a)) => turf::show(&ctx, &a),
+        Command::Turf(TurfCommand::Knock(a)) => turf::knock(&ctx, &a),
+        Command::Turf(TurfCommand::Return(a)) => turf::take_back(&ctx, &a),
         Command::Chart(a) => match &a.command {
             Some(ChartCommand::Test(t)) => chart::test(&ctx, t),
             None => chart::show(&ctx, &a.show),

@@ -3,7 +3,9 @@
 //! Root: `name`, `unit`, `do_not_contact` (scalars); `phones`, `emails`, `addresses`,
 //! `relationships`, `conversations` (lists of maps with an `id`); `tags`, `organizers` (sets);
 //! `custom`, `consent` (maps); `notes` (text). Conversations are append-only: a correction is a
-//! new entry with the same `id` and a higher `revision`.
+//! new entry with the same `id` and a higher `revision`. `knocks` (a list of maps with an `id`)
+//! holds door knocks, append-only; `turfs` maps each turf the contact was handed out in to the
+//! set of devices that held the contact already (an admin writes it when cutting the turf).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,11 +18,13 @@ use super::{
     put_time, remove_entry, set_add, set_remove,
 };
 use crate::error::{Error, ValidationError};
-use crate::ids::{ContactId, ConversationId, EntryId, UnitId};
+use groundwork_proto::membership::DeviceId;
+
+use crate::ids::{ContactId, ConversationId, EntryId, TurfId, UnitId};
 use crate::model::validate::{self, LIST_MAX};
 use crate::model::{
-    Channel, Contact, ContactEdit, ContactList, Conversation, ConversationSteps, Labelled,
-    NewContact, NewConversation, Relationship, RelationshipKind,
+    Channel, Contact, ContactEdit, ContactList, Conversation, ConversationSteps, DoorKnock,
+    KnockOutcome, Labelled, NewContact, NewConversation, NewKnock, Relationship, RelationshipKind,
 };
 
 const KNOWN: &[&str] = &[
@@ -37,6 +41,8 @@ const KNOWN: &[&str] = &[
     "custom",
     "consent",
     "notes",
+    "knocks",
+    "turfs",
 ];
 
 /// Checks a list entry before it is written.
@@ -75,10 +81,11 @@ pub(crate) fn create(doc: &mut AutoCommit, id: ContactId, new: &NewContact) -> R
         "addresses",
         "relationships",
         "conversations",
+        "knocks",
     ] {
         doc.put_object(ROOT, key, ObjType::List).map_err(am)?;
     }
-    for key in ["tags", "organizers", "custom", "consent"] {
+    for key in ["tags", "organizers", "custom", "consent", "turfs"] {
         doc.put_object(ROOT, key, ObjType::Map).map_err(am)?;
     }
     put_text(doc, &ROOT, "notes", &new.notes)?;
@@ -257,6 +264,107 @@ pub(crate) fn append_conversation(
     Ok(())
 }
 
+/// Appends a door knock. Contacts created before knocks existed get the list on their first
+/// knock; should two devices both create it, [`read`] still shows the knocks in both.
+pub(crate) fn append_knock(doc: &mut AutoCommit, id: EntryId, k: &NewKnock) -> Result<(), Error> {
+    let organizer = validate::required("organizer", &k.organizer)?;
+    let note = validate::optional("note", &k.note)?;
+    validate::required("outcome", k.outcome.as_str())?;
+    let e = push_entry(
+        doc,
+        &ROOT,
+        "knocks",
+        &id.to_string(),
+        validate::CONVERSATIONS_MAX,
+    )?;
+    doc.put(&e, "outcome", k.outcome.as_str()).map_err(am)?;
+    doc.put(&e, "organizer", organizer.as_str()).map_err(am)?;
+    put_time(doc, &e, "at", k.at)?;
+    doc.put(&e, "note", note.as_str()).map_err(am)
+}
+
+/// Marks the contact as part of a turf, naming the devices that held it before the turf was cut.
+pub(crate) fn put_in_turf(
+    doc: &mut AutoCommit,
+    turf: TurfId,
+    held_before: &[DeviceId],
+) -> Result<(), Error> {
+    let turfs = ensure(doc, &ROOT, "turfs", ObjType::Map)?;
+    validate::list_len("turfs", doc.length(&turfs) + 1, LIST_MAX)?;
+    let entry = doc
+        .put_object(&turfs, turf.to_string(), ObjType::Map)
+        .map_err(am)?;
+    for d in held_before {
+        doc.put(&entry, d.to_string(), true).map_err(am)?;
+    }
+    Ok(())
+}
+
+/// The door knocks in every `knocks` list of the document, oldest first (by time, then id).
+fn read_knocks(r: &mut Reader<'_>) -> Vec<DoorKnock> {
+    let doc = r.doc;
+    let mut out: Vec<DoorKnock> = Vec::new();
+    for list in r.objects(&ROOT, "knocks", ObjType::List) {
+        let entries: Vec<ObjId> = doc
+            .list_range(&list, ..)
+            .filter_map(|item| match item.value {
+                automerge::ValueRef::Object(ObjType::Map) => Some(item.id()),
+                _ => None,
+            })
+            .collect();
+        for e in entries {
+            let Some(id) = r
+                .opt_str(&e, "id", "")
+                .and_then(|s| EntryId::parse(&s).ok())
+            else {
+                continue;
+            };
+            let Some(at) = r.time(&e, "at", "") else {
+                continue;
+            };
+            if out.iter().any(|k| k.id == id) {
+                continue;
+            }
+            out.push(DoorKnock {
+                id,
+                outcome: KnockOutcome::parse(&r.str(&e, "outcome", "")),
+                organizer: r.str(&e, "organizer", ""),
+                at,
+                note: r.str(&e, "note", ""),
+            });
+        }
+    }
+    out.sort_by_key(|k| (k.at, k.id));
+    out
+}
+
+/// The turfs in every `turfs` map of the document, with the devices that held the contact before.
+fn read_turfs(r: &Reader<'_>) -> (BTreeSet<TurfId>, Vec<(TurfId, DeviceId)>) {
+    let doc = r.doc;
+    let mut turfs = BTreeSet::new();
+    let mut held = BTreeSet::new();
+    for map in r.objects(&ROOT, "turfs", ObjType::Map) {
+        for key in doc.keys(&map) {
+            let Ok(turf) = TurfId::parse(&key) else {
+                continue;
+            };
+            turfs.insert(turf);
+            let Ok(Some((automerge::Value::Object(ObjType::Map), entry))) =
+                doc.get(&map, key.as_str())
+            else {
+                continue;
+            };
+            for device in doc.keys(&entry) {
+                let mut bytes = [0u8; 32];
+                if hex::decode_to_slice(&device, &mut bytes).is_ok() {
+                    held.insert((turf, DeviceId(bytes)));
+                }
+            }
+        }
+    }
+    (turfs, held.into_iter().collect())
+}
+
 /// The highest revision of a conversation in the log (0 if absent).
 pub(crate) fn latest_revision(doc: &AutoCommit, id: ConversationId) -> u32 {
     let mut r = Reader::new(doc);
@@ -387,6 +495,8 @@ pub(crate) fn read(doc: &mut AutoCommit, id: ContactId) -> Contact {
         .collect();
     let assessment = assessment_history.last().map(|(_, a, _)| *a);
     let last_conversation_at = conversations.last().map(|c| c.at);
+    let knocks = read_knocks(&mut r);
+    let (turfs, turf_held_before) = read_turfs(&r);
     let meta = r.finish(KNOWN, version);
     Contact {
         id,
@@ -406,6 +516,9 @@ pub(crate) fn read(doc: &mut AutoCommit, id: ContactId) -> Contact {
         assessment,
         assessment_history,
         last_conversation_at,
+        knocks,
+        turfs,
+        turf_held_before,
         meta,
     }
 }

@@ -1,17 +1,32 @@
 //! The group-settings document: `name`, the assessment `scale` (a list of {value, label}) and
-//! `supporter_or_better` (a set), and `onboarding` templates (a list of {id, name, tasks}).
+//! `supporter_or_better` (a set), `onboarding` templates (a list of {id, name, tasks}), and
+//! `turfs` (a map from turf id to {name, organizer, devices, size, handed_out_at, handed_out_by,
+//! returned_at}; no contact ids, so every member may read it).
 
 use automerge::ReadDoc;
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjType, ROOT};
 
-use super::{DocKind, Reader, am, ensure, init_root, push_entry, remove_entry};
-use crate::error::{Error, ValidationError};
-use crate::ids::{EntryId, GroupId};
-use crate::model::validate;
-use crate::model::{AssessmentScale, GroupSettings, OnboardingTemplate, ScaleLevel, SettingsEdit};
+use groundwork_proto::membership::DeviceId;
 
-const KNOWN: &[&str] = &["name", "scale", "supporter_or_better", "onboarding"];
+use super::{DocKind, Reader, am, ensure, init_root, push_entry, put_time, remove_entry};
+use crate::error::{Error, ValidationError};
+use crate::ids::{EntryId, GroupId, TurfId};
+use crate::model::validate;
+use crate::model::{
+    AssessmentScale, GroupSettings, OnboardingTemplate, ScaleLevel, SettingsEdit, Timestamp, Turf,
+};
+
+/// The most turfs one group's settings keep (live and returned).
+pub(crate) const TURFS_MAX: usize = 2_000;
+
+const KNOWN: &[&str] = &[
+    "name",
+    "scale",
+    "supporter_or_better",
+    "onboarding",
+    "turfs",
+];
 
 pub(crate) fn create(doc: &mut AutoCommit, group: GroupId, name: &str) -> Result<(), Error> {
     let name = validate::required("group name", name)?;
@@ -22,6 +37,7 @@ pub(crate) fn create(doc: &mut AutoCommit, group: GroupId, name: &str) -> Result
         .map_err(am)?;
     doc.put_object(ROOT, "onboarding", ObjType::List)
         .map_err(am)?;
+    doc.put_object(ROOT, "turfs", ObjType::Map).map_err(am)?;
     write_scale(doc, &AssessmentScale::default())
 }
 
@@ -106,6 +122,95 @@ pub(crate) fn apply(doc: &mut AutoCommit, edit: &SettingsEdit) -> Result<(), Err
     }
 }
 
+/// Records a turf handed out.
+pub(crate) fn add_turf(doc: &mut AutoCommit, t: &Turf) -> Result<(), Error> {
+    let name = validate::required("turf name", &t.name)?;
+    let organizer = validate::required("organizer", &t.organizer)?;
+    let turfs = ensure(doc, &ROOT, "turfs", ObjType::Map)?;
+    validate::list_len("turfs", doc.length(&turfs) + 1, TURFS_MAX)?;
+    let e = doc
+        .put_object(&turfs, t.id.to_string(), ObjType::Map)
+        .map_err(am)?;
+    doc.put(&e, "name", name.as_str()).map_err(am)?;
+    doc.put(&e, "organizer", organizer.as_str()).map_err(am)?;
+    let devices = doc.put_object(&e, "devices", ObjType::Map).map_err(am)?;
+    for d in &t.devices {
+        doc.put(&devices, d.to_string(), true).map_err(am)?;
+    }
+    doc.put(&e, "size", t.size).map_err(am)?;
+    put_time(doc, &e, "handed_out_at", t.handed_out_at)?;
+    doc.put(&e, "handed_out_by", t.handed_out_by.to_string())
+        .map_err(am)?;
+    doc.put(&e, "returned_at", automerge::ScalarValue::Null)
+        .map_err(am)
+}
+
+/// Marks a turf taken back.
+pub(crate) fn return_turf(doc: &mut AutoCommit, id: TurfId, at: Timestamp) -> Result<(), Error> {
+    let reader = Reader::new(doc);
+    let entry = reader
+        .objects(&ROOT, "turfs", ObjType::Map)
+        .into_iter()
+        .find_map(|m| reader.object(&m, &id.to_string(), ObjType::Map))
+        .ok_or_else(|| Error::NotFound {
+            kind: "turf",
+            id: id.to_string(),
+        })?;
+    put_time(doc, &entry, "returned_at", at)
+}
+
+fn device(hex_str: &str) -> Option<DeviceId> {
+    let mut bytes = [0u8; 32];
+    hex::decode_to_slice(hex_str.trim(), &mut bytes).ok()?;
+    Some(DeviceId(bytes))
+}
+
+/// Every turf in every `turfs` map (see [`Reader::objects`]), in the order they were cut.
+fn read_turfs(r: &mut Reader<'_>) -> Vec<Turf> {
+    let doc = r.doc;
+    let mut out: Vec<Turf> = Vec::new();
+    for map in r.objects(&ROOT, "turfs", ObjType::Map) {
+        for key in doc.keys(&map).collect::<Vec<_>>() {
+            let Ok(id) = TurfId::parse(&key) else {
+                continue;
+            };
+            let Some(e) = r.object(&map, &key, ObjType::Map) else {
+                continue;
+            };
+            let path = format!("turfs/{key}");
+            let (Some(handed_out_at), Some(handed_out_by)) = (
+                r.time(&e, "handed_out_at", ""),
+                r.opt_str(&e, "handed_out_by", "").and_then(|d| device(&d)),
+            ) else {
+                continue;
+            };
+            if out.iter().any(|t| t.id == id) {
+                continue;
+            }
+            let devices = r
+                .set_keys(&e, "devices")
+                .iter()
+                .filter_map(|d| device(d))
+                .collect();
+            out.push(Turf {
+                id,
+                name: r.str(&e, "name", &format!("{path}/name")),
+                organizer: r.str(&e, "organizer", &format!("{path}/organizer")),
+                devices,
+                size: r
+                    .int(&e, "size", "")
+                    .and_then(|s| u64::try_from(s).ok())
+                    .unwrap_or(0),
+                handed_out_at,
+                handed_out_by,
+                returned_at: r.time(&e, "returned_at", &format!("{path}/returned_at")),
+            });
+        }
+    }
+    out.sort_by_key(|t| (t.handed_out_at, t.id));
+    out
+}
+
 pub(crate) fn read(doc: &mut AutoCommit) -> GroupSettings {
     let version = super::version(doc);
     let doc: &AutoCommit = doc;
@@ -163,10 +268,12 @@ pub(crate) fn read(doc: &mut AutoCommit) -> GroupSettings {
             })
         })
         .collect();
+    let turfs = read_turfs(&mut r);
     GroupSettings {
         name,
         scale,
         onboarding_templates,
+        turfs,
         meta: r.finish(KNOWN, version),
     }
 }

@@ -1,8 +1,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::ids::{ContactId, ConversationId, EntryId, UnitId};
+use groundwork_proto::membership::DeviceId;
 
-use super::{Conversation, Labelled, RecordMeta, TextEdit, Timestamp};
+use crate::ids::{ContactId, ConversationId, EntryId, TurfId, UnitId};
+
+use super::{Conversation, DoorKnock, Labelled, RecordMeta, TextEdit, Timestamp};
 
 /// A person the group organizes with, with their conversation log.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -35,6 +37,14 @@ pub struct Contact {
     pub assessment_history: Vec<(Timestamp, i64, ConversationId)>,
     /// When the latest conversation was held.
     pub last_conversation_at: Option<Timestamp>,
+    /// Door knocks from canvassing, oldest first (by time, then id).
+    pub knocks: Vec<DoorKnock>,
+    /// The turfs this contact was handed out in.
+    pub turfs: BTreeSet<TurfId>,
+    /// Per turf, the devices that held this contact already when the turf was cut: taking the
+    /// turf back leaves them their grant.
+    #[serde(skip)]
+    pub(crate) turf_held_before: Vec<(TurfId, DeviceId)>,
     pub meta: RecordMeta,
 }
 

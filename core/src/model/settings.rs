@@ -88,6 +88,8 @@ pub struct GroupSettings {
     pub name: String,
     pub scale: AssessmentScale,
     pub onboarding_templates: Vec<OnboardingTemplate>,
+    /// Turf handed out to organizers, live and returned, in the order they were cut.
+    pub turfs: Vec<super::Turf>,
     pub meta: RecordMeta,
 }
 

@@ -22,6 +22,9 @@ pub(crate) fn remove(w: &Writer<'_>, doc: &DocId, kind: DocKind) -> Result<(), S
             "DELETE FROM contact_keys WHERE group_id = ?1 AND contact_id = ?2",
             "DELETE FROM conversations_idx WHERE group_id = ?1 AND contact_id = ?2",
             "DELETE FROM links_idx WHERE group_id = ?1 AND to_contact = ?2",
+            "DELETE FROM turf_contacts WHERE group_id = ?1 AND contact_id = ?2",
+            "DELETE FROM turf_held_before WHERE group_id = ?1 AND contact_id = ?2",
+            "DELETE FROM knocks_idx WHERE group_id = ?1 AND contact_id = ?2",
         ],
         DocKind::FollowUp => {
             &["DELETE FROM followups_idx WHERE group_id = ?1 AND followup_id = ?2"]
@@ -32,7 +35,11 @@ pub(crate) fn remove(w: &Writer<'_>, doc: &DocId, kind: DocKind) -> Result<(), S
             "DELETE FROM benchmarks_idx WHERE group_id = ?1 AND plan_id = ?2",
         ],
         DocKind::Terrain => &["DELETE FROM units_idx WHERE group_id = ?1 AND tree_id = ?2"],
-        DocKind::Settings => &["DELETE FROM scale_idx WHERE group_id = ?1 AND ?2 IS NOT NULL"],
+        DocKind::Settings => &[
+            "DELETE FROM scale_idx WHERE group_id = ?1 AND ?2 IS NOT NULL",
+            "DELETE FROM turfs_idx WHERE group_id = ?1 AND ?2 IS NOT NULL",
+            "DELETE FROM turf_devices WHERE group_id = ?1 AND ?2 IS NOT NULL",
+        ],
     };
     for sql in tables {
         w.tx.prepare_cached(sql)?.execute(params![g, d])?;
@@ -237,6 +244,92 @@ pub(crate) fn contact(w: &Writer<'_>, c: &Contact) -> Result<(), StoreError> {
         },
         |to| link(w, to, &doc, DocKind::Contact),
     )?;
+    // A walk list goes door to door: by the first address, lowercased.
+    let walk_key = c
+        .addresses
+        .first()
+        .map(|a| a.value.trim().to_lowercase())
+        .unwrap_or_default();
+    sync_rows(
+        w,
+        "SELECT turf_id, walk_key FROM turf_contacts WHERE group_id = ?1 AND contact_id = ?2",
+        |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?)),
+        c.turfs
+            .iter()
+            .map(|t| (t.as_bytes().to_vec(), walk_key.clone()))
+            .collect(),
+        id,
+        |(turf, _)| {
+            w.tx.prepare_cached(
+                "DELETE FROM turf_contacts WHERE group_id = ?1 AND turf_id = ?2 AND contact_id = ?3",
+            )?
+            .execute(params![g, turf, id])?;
+            Ok(())
+        },
+        |(turf, key)| {
+            w.tx.prepare_cached(
+                "INSERT OR REPLACE INTO turf_contacts (group_id, turf_id, contact_id, walk_key) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![g, turf, id, key])?;
+            Ok(())
+        },
+    )?;
+    sync_rows(
+        w,
+        "SELECT turf_id, device FROM turf_held_before WHERE group_id = ?1 AND contact_id = ?2",
+        |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)),
+        c.turf_held_before
+            .iter()
+            .map(|(t, d)| (t.as_bytes().to_vec(), d.0.to_vec()))
+            .collect(),
+        id,
+        |(turf, device)| {
+            w.tx.prepare_cached(
+                "DELETE FROM turf_held_before WHERE group_id = ?1 AND turf_id = ?2 AND device = ?3 AND contact_id = ?4",
+            )?
+            .execute(params![g, turf, device, id])?;
+            Ok(())
+        },
+        |(turf, device)| {
+            w.tx.prepare_cached(
+                "INSERT OR IGNORE INTO turf_held_before (group_id, turf_id, device, contact_id) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![g, turf, device, id])?;
+            Ok(())
+        },
+    )?;
+    let knocks = c
+        .knocks
+        .iter()
+        .map(|k| {
+            (
+                k.id.as_bytes().to_vec(),
+                k.outcome.as_str().to_owned(),
+                k.organizer.clone(),
+                k.at.timestamp_millis(),
+            )
+        })
+        .collect();
+    sync_rows(
+        w,
+        "SELECT knock_id, outcome, organizer, at FROM knocks_idx WHERE group_id = ?1 AND contact_id = ?2",
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        knocks,
+        id,
+        |(kid, ..)| {
+            w.tx.prepare_cached("DELETE FROM knocks_idx WHERE group_id = ?1 AND knock_id = ?2")?
+                .execute(params![g, kid])?;
+            Ok(())
+        },
+        |(kid, outcome, organizer, at)| {
+            w.tx.prepare_cached(
+                "INSERT OR REPLACE INTO knocks_idx (group_id, knock_id, contact_id, outcome, organizer, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![g, kid, id, outcome, organizer, at])?;
+            Ok(())
+        },
+    )?;
     Ok(())
 }
 
@@ -352,6 +445,33 @@ pub(crate) fn settings(w: &Writer<'_>, s: &GroupSettings) -> Result<(), StoreErr
                 s.scale.supporter_or_better.contains(&l.value),
                 rank as i64,
             ])?;
+    }
+    // Turfs, rewritten whole: a group keeps tens of them, not thousands of rows.
+    w.tx.prepare_cached("DELETE FROM turfs_idx WHERE group_id = ?1")?
+        .execute(params![w.group.as_bytes()])?;
+    w.tx.prepare_cached("DELETE FROM turf_devices WHERE group_id = ?1")?
+        .execute(params![w.group.as_bytes()])?;
+    for t in &s.turfs {
+        w.tx.prepare_cached(
+            "INSERT OR REPLACE INTO turfs_idx (group_id, turf_id, name, organizer, size, handed_out_at, handed_out_by, returned_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            w.group.as_bytes(),
+            t.id.as_bytes(),
+            t.name,
+            t.organizer,
+            i64::try_from(t.size).unwrap_or(i64::MAX),
+            t.handed_out_at.timestamp_millis(),
+            t.handed_out_by.0,
+            t.returned_at.map(|r| r.timestamp_millis()),
+        ])?;
+        for d in &t.devices {
+            w.tx.prepare_cached(
+                "INSERT OR IGNORE INTO turf_devices (group_id, turf_id, device) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![w.group.as_bytes(), t.id.as_bytes(), d.0])?;
+        }
     }
     w.tx.prepare_cached("UPDATE groups SET name = ?2 WHERE group_id = ?1")?
         .execute(params![w.group.as_bytes(), s.name])?;

@@ -137,4 +137,38 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX conversations_by_unit ON conversations_idx (group_id, unit, at);
     INSERT OR REPLACE INTO meta (key, value) VALUES ('reindex', x'01');
     "#,
+    // 4: turf and door knocks. Turfs as the settings list them (no contact ids) and the devices
+    // each was handed to; which contacts are in which turf, as each contact says, with the key
+    // a walk list is ordered by (the first address); the devices that held a contact before its
+    // turf was cut (taking the turf back leaves them their grant); door knocks per contact.
+    // Documents from before this migration have no turfs or knocks, so nothing is rebuilt.
+    r#"
+    CREATE TABLE turfs_idx (
+        group_id BLOB NOT NULL, turf_id BLOB NOT NULL, name TEXT NOT NULL, organizer TEXT NOT NULL,
+        size INTEGER NOT NULL, handed_out_at INTEGER NOT NULL, handed_out_by BLOB NOT NULL,
+        returned_at INTEGER,
+        PRIMARY KEY (group_id, turf_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE turf_devices (
+        group_id BLOB NOT NULL, turf_id BLOB NOT NULL, device BLOB NOT NULL,
+        PRIMARY KEY (group_id, turf_id, device)
+    ) WITHOUT ROWID;
+    CREATE INDEX turf_devices_by_device ON turf_devices (group_id, device);
+    CREATE TABLE turf_contacts (
+        group_id BLOB NOT NULL, turf_id BLOB NOT NULL, contact_id BLOB NOT NULL, walk_key TEXT NOT NULL,
+        PRIMARY KEY (group_id, turf_id, contact_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX turf_contacts_by_contact ON turf_contacts (group_id, contact_id);
+    CREATE TABLE turf_held_before (
+        group_id BLOB NOT NULL, turf_id BLOB NOT NULL, device BLOB NOT NULL, contact_id BLOB NOT NULL,
+        PRIMARY KEY (group_id, turf_id, device, contact_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX turf_held_before_by_contact ON turf_held_before (group_id, contact_id);
+    CREATE TABLE knocks_idx (
+        group_id BLOB NOT NULL, knock_id BLOB NOT NULL, contact_id BLOB NOT NULL, outcome TEXT NOT NULL,
+        organizer TEXT NOT NULL, at INTEGER NOT NULL,
+        PRIMARY KEY (group_id, knock_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX knocks_by_contact ON knocks_idx (group_id, contact_id, at);
+    "#,
 ];

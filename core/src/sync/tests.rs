@@ -11,7 +11,7 @@ use crate::{Error, Group, Repo};
 
 /// Runs a session between `a` (initiator) and `b` (responder) to the end. Returns the stats of
 /// both sides and every message `b` sent (to check what a refused peer got).
-pub(super) fn run(a: &Group, b: &Group) -> Result<(SyncStats, SyncStats, Vec<Message>), SyncError> {
+pub(crate) fn run(a: &Group, b: &Group) -> Result<(SyncStats, SyncStats, Vec<Message>), SyncError> {
     let a_dev = a.repo.device();
     let b_dev = b.repo.device();
     let (mut ia, hello) = SyncSession::initiate(a, b_dev)?;
@@ -47,7 +47,7 @@ pub(super) fn run(a: &Group, b: &Group) -> Result<(SyncStats, SyncStats, Vec<Mes
     Ok((ia.stats().clone(), rb.stats().clone(), from_b_all))
 }
 
-pub(super) fn admit(a: &Group, role: Role, grant: Grant) -> (Repo, Group) {
+pub(crate) fn admit(a: &Group, role: Role, grant: Grant) -> (Repo, Group) {
     let repo = Repo::open_in_memory().expect("store");
     a.add_device(repo.device(), "member", role, grant)
         .expect("admit");
@@ -57,7 +57,7 @@ pub(super) fn admit(a: &Group, role: Role, grant: Grant) -> (Repo, Group) {
     (repo, g)
 }
 
-pub(super) fn names(g: &Group) -> Vec<String> {
+pub(crate) fn names(g: &Group) -> Vec<String> {
     g.contacts(&ContactQuery {
         limit: Some(10_000),
         ..Default::default()
@@ -432,4 +432,93 @@ fn a_flood_of_wants_ends_the_session() {
         ended,
         "an endless stream of Want messages must end the session"
     );
+}
+
+/// An organizer's phone with no grant of its own receives exactly its turf's contacts once the
+/// turf is handed out, and loses them at the first sync after the turf comes back.
+#[test]
+fn an_organizers_phone_holds_exactly_its_turf_and_loses_it_when_it_is_returned() {
+    let (_ra, a) = group_with(0);
+    let (floor1, floor2) = two_departments(&a);
+    let mut turf_people = Vec::new();
+    for name in ["Ana", "Bo", "Cy"] {
+        turf_people.push(
+            a.create_contact(&NewContact {
+                name: name.into(),
+                unit: Some(floor1),
+                ..Default::default()
+            })
+            .expect("c")
+            .id,
+        );
+    }
+    let upstairs = a
+        .create_contact(&NewContact {
+            name: "Dee".into(),
+            unit: Some(floor2),
+            ..Default::default()
+        })
+        .expect("c");
+    let (_rb, phone) = admit(&a, Role::Member, Grant::default());
+    run(&phone, &a).expect("sync");
+    assert!(names(&phone).is_empty(), "no grant, no contacts");
+
+    let turf = a
+        .cut_turf(&NewTurf {
+            name: "Floor 1".into(),
+            organizer: "Rosa P.".into(),
+            devices: vec![phone.repo.device()],
+            selection: RecordQuery {
+                unit: Some(floor1),
+                ..RecordQuery::counting(Counted::Contacts)
+            },
+        })
+        .expect("cut");
+    run(&phone, &a).expect("sync");
+    assert_eq!(names(&phone), vec!["Ana", "Bo", "Cy"]);
+    assert!(
+        phone.version_of(upstairs.id.into()).expect("v").is_none(),
+        "not even the id of a contact outside the turf"
+    );
+    let progress = phone.turf_progress(turf.id).expect("progress");
+    assert_eq!((progress.held, progress.to_knock), (3, 3));
+    assert!(!progress.partial, "the phone holds its whole turf");
+
+    // A knock on the phone reaches the admin's laptop.
+    phone
+        .record_knock(
+            turf_people[0],
+            &NewKnock {
+                outcome: KnockOutcome::NotHome,
+                organizer: "Rosa P.".into(),
+                at: chrono::Utc::now(),
+                note: String::new(),
+            },
+        )
+        .expect("knock");
+    run(&phone, &a).expect("sync");
+    assert_eq!(a.turf_progress(turf.id).expect("p").not_home, 1);
+
+    a.return_turf(turf.id).expect("return");
+    run(&phone, &a).expect("sync");
+    assert!(
+        names(&phone).is_empty(),
+        "the turf's contacts left the phone"
+    );
+    for id in &turf_people {
+        assert!(phone.version_of((*id).into()).expect("v").is_none());
+        assert!(
+            !phone.is_erased((*id).into()).expect("t"),
+            "dropped, not erased"
+        );
+    }
+    let progress = phone.turf_progress(turf.id).expect("progress");
+    assert!(!progress.turf.is_out());
+    assert_eq!(progress.held, 0);
+    assert!(
+        progress.partial,
+        "counts on the phone now say they are partial"
+    );
+    // The admin still has the whole canvass.
+    assert_eq!(a.turf_progress(turf.id).expect("p").held, 3);
 }

@@ -898,3 +898,243 @@ fn benchmarks_written_with_the_first_measures_read_as_queries() {
     let progress = g.benchmark_progress(None, Utc::now()).expect("progress");
     assert_eq!(progress[0].count, Some(1));
 }
+
+/// The organizers' week with turf. Monday: the lead's laptop (an admin) cuts "Building 3,
+/// floors 1–2" for Rosa and hands it to her phone, which until then holds nobody. Tuesday
+/// evening: Rosa walks it — doors not home, a refusal, two one-on-ones whose next steps become
+/// follow-ups on her due list, a second visit that finds someone home. Her phone's counts and
+/// the laptop's agree after sync; a committee member's tablet granted only floor 1 says its
+/// counts are partial. Friday: the turf comes back and leaves Rosa's phone; the laptop keeps
+/// the whole canvass.
+#[test]
+fn canvass_day_with_turf_out_knocks_and_conversations_in_and_follow_ups_made() {
+    use crate::sync::tests::{admit, names, run};
+    use crate::turf::CanvassStatus;
+
+    let (repo, laptop) = group();
+    let tree = laptop
+        .create_terrain(&NewTerrainTree {
+            name: "Building 3".into(),
+            kind: TreeKind::Building,
+        })
+        .expect("tree");
+    let (lower, f1, f2, f3) = (
+        UnitId::random(),
+        UnitId::random(),
+        UnitId::random(),
+        UnitId::random(),
+    );
+    let unit = |id, name: &str, parent| TerrainEdit::AddUnit {
+        id,
+        name: name.into(),
+        parent,
+        level: "floor".into(),
+    };
+    laptop
+        .update_terrain(
+            tree.id,
+            &Update::new(vec![
+                unit(lower, "Floors 1-2", None),
+                unit(f1, "Floor 1", Some(lower)),
+                unit(f2, "Floor 2", Some(lower)),
+                unit(f3, "Floor 3", None),
+            ]),
+        )
+        .expect("floors");
+    let tenant = |name: &str, floor, apt: &str, dnc: bool| {
+        laptop
+            .create_contact(&NewContact {
+                name: name.into(),
+                unit: Some(floor),
+                addresses: vec![("home".into(), format!("12 Maple Court, apt {apt}"))],
+                do_not_contact: dnc,
+                ..Default::default()
+            })
+            .expect("tenant")
+            .id
+    };
+    let carla = tenant("Carla", f1, "1B", false);
+    let ahmed = tenant("Ahmed", f1, "1A", false);
+    let bea = tenant("Bea", f1, "1C", false);
+    let dmitri = tenant("Dmitri", f2, "2A", false);
+    let elena = tenant("Elena", f2, "2B", false);
+    tenant("Frank", f2, "2C", true);
+    tenant("Gus", f3, "3A", false);
+
+    // Monday: Rosa's phone joins with no grant; the lead cuts her turf.
+    let (_phone_repo, phone) = admit(&laptop, Role::Member, Grant::default());
+    run(&phone, &laptop).expect("sync");
+    assert!(names(&phone).is_empty());
+    let turf = laptop
+        .cut_turf(&NewTurf {
+            name: "Building 3, floors 1–2".into(),
+            organizer: "Rosa P.".into(),
+            devices: vec![phone.repo.device()],
+            selection: RecordQuery {
+                unit: Some(lower),
+                ..RecordQuery::counting(Counted::Contacts)
+            },
+        })
+        .expect("turf out");
+    assert_eq!(
+        turf.size, 5,
+        "Frank asked not to be contacted; Gus lives upstairs"
+    );
+    run(&phone, &laptop).expect("sync");
+    assert_eq!(
+        names(&phone),
+        vec!["Ahmed", "Bea", "Carla", "Dmitri", "Elena"],
+        "the phone holds exactly its turf"
+    );
+    let walk: Vec<String> = phone
+        .walk_list(turf.id)
+        .expect("walk list")
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(
+        walk,
+        vec!["Ahmed", "Carla", "Bea", "Dmitri", "Elena"],
+        "door to door: floor by floor, apartment by apartment"
+    );
+
+    // Tuesday evening, on the phone.
+    let evening = Utc::now() + Duration::hours(1);
+    let knock = |c, outcome, minutes: i64| {
+        phone
+            .record_knock(
+                c,
+                &NewKnock {
+                    outcome,
+                    organizer: "Rosa P.".into(),
+                    at: evening + Duration::minutes(minutes),
+                    note: String::new(),
+                },
+            )
+            .expect("knock");
+    };
+    knock(ahmed, KnockOutcome::NotHome, 0);
+    knock(carla, KnockOutcome::Contacted, 5);
+    let week = |days| NextStep {
+        due: evening + Duration::days(days),
+        assignee: None,
+        repeat_every_days: None,
+    };
+    phone
+        .record_conversation_with_follow_up(
+            carla,
+            &NewConversation {
+                channel: Channel::Door,
+                ..one_on_one(
+                    "Rosa P.",
+                    evening + Duration::minutes(6),
+                    Some(2),
+                    "Bring Carla to Thursday's tenant meeting",
+                )
+            },
+            &week(2),
+        )
+        .expect("carla");
+    knock(bea, KnockOutcome::Refused, 15);
+    phone
+        .record_conversation_with_follow_up(
+            dmitri,
+            &one_on_one(
+                "Rosa P.",
+                evening + Duration::minutes(30),
+                Some(1),
+                "Ask Dmitri to sign up floor 2",
+            ),
+            &week(3),
+        )
+        .expect("dmitri");
+    knock(ahmed, KnockOutcome::Contacted, 60);
+
+    let progress = phone.turf_progress(turf.id).expect("progress");
+    assert_eq!(
+        (
+            progress.to_knock,
+            progress.not_home,
+            progress.refused,
+            progress.contacted,
+            progress.conversations
+        ),
+        (1, 0, 1, 1, 2),
+        "Elena still to knock; Ahmed home on the second visit; Carla and Dmitri talked"
+    );
+    assert_eq!(progress.reached(), 4);
+    assert!(!progress.partial);
+    let status = |g: &Group, c| {
+        g.walk_list(turf.id)
+            .expect("walk")
+            .into_iter()
+            .find(|s| s.contact == c)
+            .expect("on the list")
+            .status
+    };
+    assert_eq!(status(&phone, carla), CanvassStatus::ConversationHeld);
+    assert_eq!(status(&phone, elena), CanvassStatus::ToKnock);
+    let rosas_week = phone
+        .due_follow_ups(
+            Some("Rosa P."),
+            crate::agenda::Due::ThisWeek,
+            Utc::now().fixed_offset(),
+            None,
+        )
+        .expect("due");
+    let titles: Vec<&str> = rosas_week.iter().map(|f| f.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        vec![
+            "Bring Carla to Thursday's tenant meeting",
+            "Ask Dmitri to sign up floor 2"
+        ]
+    );
+
+    // Back home, the phone syncs: the laptop's counts and lists agree.
+    run(&phone, &laptop).expect("sync");
+    assert_eq!(laptop.turf_progress(turf.id).expect("p"), progress);
+    assert_eq!(
+        laptop
+            .due_follow_ups(
+                Some("Rosa P."),
+                crate::agenda::Due::ThisWeek,
+                Utc::now().fixed_offset(),
+                None
+            )
+            .expect("due")
+            .len(),
+        2
+    );
+    let after_sync = repo.document_loads();
+    laptop.turfs().expect("turfs");
+    laptop.walk_list(turf.id).expect("walk");
+    assert_eq!(
+        repo.document_loads(),
+        after_sync,
+        "turf counts and walk lists loaded a document"
+    );
+
+    // A committee member's tablet granted floor 1 only: its counts say they are partial.
+    let (_tablet_repo, tablet) = admit(
+        &laptop,
+        Role::Member,
+        Grant {
+            units: [*f1.as_bytes()].into_iter().collect(),
+            ..Grant::default()
+        },
+    );
+    run(&tablet, &laptop).expect("sync");
+    let seen = tablet.turf_progress(turf.id).expect("progress");
+    assert_eq!(seen.held, 3);
+    assert!(seen.partial, "three of five: the tablet says so");
+
+    // Friday: the turf comes back.
+    laptop.return_turf(turf.id).expect("return");
+    run(&phone, &laptop).expect("sync");
+    assert!(names(&phone).is_empty(), "the phone needs only its turf");
+    let on_phone = phone.turf_progress(turf.id).expect("progress");
+    assert!(on_phone.partial && !on_phone.turf.is_out());
+    let kept = laptop.turf_progress(turf.id).expect("progress");
+    assert_eq!((kept.held, kept.conversations), (5, 2), "nothing is lost");
+}
