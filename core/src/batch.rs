@@ -14,7 +14,9 @@ use std::collections::BTreeSet;
 use automerge::transaction::CommitOptions;
 use automerge::{AutoCommit, Change, ChangeHash};
 use groundwork_proto::membership::{DeviceId, MembershipState};
-use groundwork_proto::signed::{SignedChange, SignedErasure};
+use groundwork_proto::signed::{
+    ChangeError, SignedChange, SignedErasure, VerifiedChange, device_of_actor, verify_changes,
+};
 use rusqlite::params;
 
 use crate::authority::{self, Scope};
@@ -33,12 +35,8 @@ use crate::model::{
 use crate::repo::{COMPACT_AFTER, Repo, State};
 use crate::store::{Writer, index};
 
-/// Bounds on changes received from elsewhere, checked before Automerge sees them.
-pub const MAX_IMPORT_CHANGES: usize = 10_000;
-/// The largest single change accepted from elsewhere.
-pub const MAX_CHANGE_BYTES: usize = 4 << 20;
-/// The most change bytes accepted in one import call.
-pub const MAX_IMPORT_BYTES: usize = 64 << 20;
+/// Bounds on changes received from elsewhere, checked (by `proto`) before Automerge sees them.
+pub use groundwork_proto::signed::{MAX_CHANGE_BYTES, MAX_IMPORT_BYTES, MAX_IMPORT_CHANGES};
 
 struct Touched {
     doc: AutoCommit,
@@ -628,66 +626,48 @@ impl<'a> Batch<'a> {
         changes: &[SignedChange],
     ) -> Result<ImportOutcome> {
         self.origin = Origin::Remote;
-        if changes.len() > MAX_IMPORT_CHANGES {
-            return Err(ValidationError::new(
-                "changes",
-                Problem::TooMany {
-                    max: MAX_IMPORT_CHANGES,
-                },
-            )
-            .into());
-        }
-        let total: usize = changes.iter().map(|c| c.change.len()).sum();
-        if total > MAX_IMPORT_BYTES || changes.iter().any(|c| c.change.len() > MAX_CHANGE_BYTES) {
-            return Err(ValidationError::new(
-                "changes",
-                Problem::TooLong {
-                    max: MAX_CHANGE_BYTES,
-                },
-            )
-            .into());
-        }
         let damaged = |reason: &str| {
             Error::Document(DocumentError::Damaged {
                 doc: id.to_string(),
                 reason: reason.into(),
             })
         };
-        // Only plain change chunks: Automerge inflates compressed chunks without a cap (a small
-        // message can become hundreds of MB), and whole documents have no place here.
-        if let Some(bad) = changes.iter().find(|c| !is_plain_change_chunk(&c.change)) {
-            let kind = bad.change.get(8).copied().unwrap_or(0xff);
-            return Err(damaged(&format!(
-                "not an uncompressed change chunk (chunk type {kind})"
-            )));
-        }
-        let decoded = catch_unwind(|| {
-            changes
-                .iter()
-                .map(|c| Change::from_bytes(c.change.clone()))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .map_err(|_| damaged("a change could not be decoded"))?
-        .map_err(|e| damaged(&e.to_string()))?;
+        let verified = verify_changes(changes).map_err(|e| match e {
+            ChangeError::TooMany => ValidationError::new(
+                "changes",
+                Problem::TooMany {
+                    max: MAX_IMPORT_CHANGES,
+                },
+            )
+            .into(),
+            ChangeError::TooLarge => ValidationError::new(
+                "changes",
+                Problem::TooLong {
+                    max: MAX_CHANGE_BYTES,
+                },
+            )
+            .into(),
+            ChangeError::AuthorNotADevice => {
+                Error::Permission("a change's author is not a device key".into())
+            }
+            ChangeError::NotSignedByAuthor => {
+                Error::Permission(format!("a change of {id} is not signed by its author"))
+            }
+            other => damaged(&other.to_string()),
+        })?;
         let members = self.membership()?;
         let mut signers = BTreeSet::new();
-        for (change, signed) in decoded.iter().zip(changes) {
-            let actor = doc::device_of_actor(change.actor_id().to_bytes())
-                .ok_or_else(|| Error::Permission("a change's author is not a device key".into()))?;
-            let signer = DeviceId(actor);
-            let hash = change.hash();
-            if !signed.verify(&hash.0, &signer) {
-                return Err(Error::Permission(format!(
-                    "a change of {id} is not signed by its author"
-                )));
-            }
+        let mut decoded = Vec::with_capacity(verified.len());
+        for (VerifiedChange { change, signer }, signed) in verified.into_iter().zip(changes) {
             if !members.is_member(&signer) {
                 return Err(Error::Permission(format!(
                     "device {signer} is not a member of the group"
                 )));
             }
             signers.insert(signer);
-            self.incoming_sigs.insert(hash, signed.signature.clone());
+            self.incoming_sigs
+                .insert(change.hash(), signed.signature.clone());
+            decoded.push(change);
         }
         // Apply only changes whose dependencies are here (or in this batch), so that no change
         // waits in Automerge's queue without its signature; the rest are asked for again.
@@ -924,7 +904,7 @@ impl<'a> Batch<'a> {
                 for (hash, actor) in new_changes {
                     let signature = match self.incoming_sigs.get(&hash) {
                         Some(sig) => sig.clone(),
-                        None if doc::device_of_actor(&actor) == Some(me.0) => {
+                        None if device_of_actor(&actor) == Some(me.0) => {
                             key.sign(&hash.0).to_bytes().to_vec()
                         }
                         None => {
@@ -998,13 +978,6 @@ impl<'a> Batch<'a> {
             self.state.cache.put((self.group, id), t.doc);
         }
     }
-}
-
-/// Automerge's chunk header: 4 magic bytes, a 4-byte checksum, then the chunk type (1 = a
-/// change; 0 = a document and 2 = a compressed change are refused from peers).
-fn is_plain_change_chunk(bytes: &[u8]) -> bool {
-    const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
-    bytes.len() > 9 && bytes[..4] == MAGIC && bytes[8] == 1
 }
 
 fn check_root_id(doc: &AutoCommit, id: DocId) -> Result<()> {

@@ -90,19 +90,7 @@ impl DocKind {
     }
 }
 
-/// The device behind an Automerge actor id. It is the device key itself, or the id Automerge
-/// derives from it for an edit made at an older version of a document this device has edited
-/// since (`isolate`: 4 magic bytes, a LEB128 level, then the key) — that edit must still count
-/// as, and be signed by, the device.
-pub(crate) fn device_of_actor(actor: &[u8]) -> Option<[u8; 32]> {
-    const ISOLATED: [u8; 4] = [0x13, 0xb2, 0x23, 0x09];
-    if let Ok(key) = <[u8; 32]>::try_from(actor) {
-        return Some(key);
-    }
-    let rest = actor.strip_prefix(&ISOLATED)?;
-    let level_end = rest.iter().take(10).position(|b| b & 0x80 == 0)?;
-    <[u8; 32]>::try_from(&rest[level_end + 1..]).ok()
-}
+pub(crate) use groundwork_proto::signed::device_of_actor;
 
 /// A fresh document for `actor` that counts text in UTF-16 code units.
 pub(crate) fn new_document(actor: &ActorId) -> AutoCommit {

@@ -79,6 +79,7 @@ pub enum StoreError {
     #[error("a store key is 32 bytes, got {0}")]
     BadKeyLength(usize),
     /// SQLite reported an error (disk full, I/O error, busy …).
+    #[cfg(feature = "store")]
     #[error("storage error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     /// A file-system error around the store (creating its folder, reading a key file …).
@@ -137,6 +138,7 @@ pub enum Error {
     Document(#[from] DocumentError),
 }
 
+#[cfg(feature = "store")]
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
         Error::Store(StoreError::Sqlite(e))

@@ -35,13 +35,20 @@ use std::fmt;
 
 pub use columns::{ColumnMapping, Field, MappedBy, Tool};
 pub use ical::IcalOptions;
+#[cfg(feature = "store")]
+pub use plan::apply;
 pub use plan::{
-    Additions, IMPORT_BATCH, ImportPlan, ImportSummary, RowAction, RowPlan, apply, plan_records,
+    Additions, IMPORT_BATCH, ImportPlan, ImportSummary, KnownContacts, NoContacts, RowAction,
+    RowPlan, plan_records,
 };
 pub use vcard::VCardVersion;
 
+#[cfg(feature = "store")]
 use crate::group::Group;
-use crate::model::{Contact, FollowUp, FollowUpStatus, NewContact};
+use crate::model::NewContact;
+#[cfg(feature = "store")]
+use crate::model::{Contact, FollowUp, FollowUpStatus};
+#[cfg(feature = "store")]
 use crate::query::{ContactQuery, FollowUpQuery};
 
 /// The largest file an import reads (a meeting-size group's export is a few megabytes).
@@ -126,7 +133,7 @@ pub struct SourceRecord {
 /// Reads a CSV file and plans its import (see the module docs). `overrides` map a column (by
 /// its header) to a field, over what detection chose.
 pub fn plan_csv(
-    group: &Group,
+    group: &(impl KnownContacts + ?Sized),
     bytes: &[u8],
     overrides: &[(String, Field)],
 ) -> Result<ImportPlan, InterchangeError> {
@@ -138,12 +145,16 @@ pub fn plan_csv(
 }
 
 /// Reads a vCard file (one or many cards, versions 2.1, 3.0 and 4.0) and plans its import.
-pub fn plan_vcard(group: &Group, bytes: &[u8]) -> Result<ImportPlan, InterchangeError> {
+pub fn plan_vcard(
+    group: &(impl KnownContacts + ?Sized),
+    bytes: &[u8],
+) -> Result<ImportPlan, InterchangeError> {
     let records = vcard::read_contacts(bytes)?;
     plan_records(group, Format::VCard, records)
 }
 
 /// Every contact of the group, by name, read whole.
+#[cfg(feature = "store")]
 fn all_contacts(group: &Group) -> Result<Vec<Contact>, InterchangeError> {
     const PAGE: u32 = 10_000;
     let mut out = Vec::new();
@@ -165,6 +176,7 @@ fn all_contacts(group: &Group) -> Result<Vec<Contact>, InterchangeError> {
 }
 
 /// Every follow-up of the group with these statuses, soonest due first, read whole.
+#[cfg(feature = "store")]
 fn follow_ups_with(
     group: &Group,
     statuses: &[FollowUpStatus],
@@ -184,6 +196,7 @@ fn follow_ups_with(
 }
 
 /// Writes the group's contacts as CSV; returns how many.
+#[cfg(feature = "store")]
 pub fn export_contacts_csv(
     group: &Group,
     out: impl std::io::Write,
@@ -196,6 +209,7 @@ pub fn export_contacts_csv(
 }
 
 /// Writes every conversation (each revision) as CSV, oldest first per contact; returns how many.
+#[cfg(feature = "store")]
 pub fn export_conversations_csv(
     group: &Group,
     out: impl std::io::Write,
@@ -205,6 +219,7 @@ pub fn export_conversations_csv(
 }
 
 /// Writes every follow-up (open, done and cancelled) as CSV; returns how many.
+#[cfg(feature = "store")]
 pub fn export_follow_ups_csv(
     group: &Group,
     out: impl std::io::Write,
@@ -222,6 +237,7 @@ pub fn export_follow_ups_csv(
     Ok(follow_ups.len())
 }
 
+#[cfg(feature = "store")]
 fn contact_names(
     group: &Group,
     follow_ups: &[FollowUp],
@@ -239,6 +255,7 @@ fn contact_names(
 }
 
 /// Writes the group's contacts as one vCard file; returns how many cards.
+#[cfg(feature = "store")]
 pub fn export_vcard(
     group: &Group,
     version: VCardVersion,
@@ -250,6 +267,7 @@ pub fn export_vcard(
 }
 
 /// Writes the open follow-ups as an iCalendar file; returns how many entries it holds.
+#[cfg(feature = "store")]
 pub fn export_ical(
     group: &Group,
     options: &IcalOptions,

@@ -24,35 +24,65 @@
 //! # Ok(()) }
 //! ```
 
+// Without the store (the fuzz build) much of what the store uses goes unused; that build only
+// needs the parsers and readers to compile.
+#![cfg_attr(
+    not(feature = "store"),
+    allow(dead_code, unused_imports, unreachable_pub)
+)]
+
+#[cfg(feature = "store")]
 pub mod agenda;
+#[cfg(feature = "store")]
 mod authority;
+#[cfg(feature = "store")]
 mod batch;
+#[cfg(feature = "store")]
 pub mod benchmarks;
+#[cfg(feature = "store")]
 pub mod chart;
+#[cfg(feature = "store")]
 mod coverage;
 mod doc;
 pub mod error;
+#[cfg(feature = "store")]
 pub mod events;
+#[cfg(feature = "store")]
 mod group;
 pub mod ids;
 pub mod interchange;
+#[cfg(feature = "store")]
 mod membership;
 pub mod model;
+#[cfg(feature = "store")]
 pub mod node;
+#[cfg(feature = "store")]
 pub mod query;
+#[cfg(feature = "store")]
 mod repo;
+#[cfg(feature = "store")]
 pub mod sample;
+#[cfg(feature = "store")]
 mod store;
+#[cfg(feature = "store")]
 pub mod sync;
+#[cfg(feature = "store")]
 pub mod turf;
+#[doc(hidden)]
+pub mod untrusted;
 
+#[cfg(feature = "store")]
 pub use batch::{Batch, ImportOutcome, MAX_CHANGE_BYTES, MAX_IMPORT_BYTES, MAX_IMPORT_CHANGES};
 pub use error::{DocumentError, Error, Problem, Result, StoreError, ValidationError};
 /// The wire formats and membership rules (re-exported for callers of the membership API).
 pub use groundwork_proto as proto;
+#[cfg(feature = "store")]
 pub use group::{DocumentVersion, Group, PeerDiff};
+#[cfg(feature = "store")]
 pub use repo::{Repo, StoreStats};
+#[cfg(feature = "store")]
 pub use store::StoreKey;
 
 #[cfg(test)]
+#[cfg(feature = "store")]
 mod tests;

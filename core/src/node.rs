@@ -160,6 +160,25 @@ fn transport_config() -> QuicTransportConfig {
         .build()
 }
 
+/// The environment variable that misconfigures a debug build's node with iroh's `N0` preset.
+pub const TEST_ONLY_N0_PRESET: &str = "GROUNDWORK_TEST_ONLY_N0_PRESET";
+
+/// Whether this node must be misconfigured with iroh's `N0` preset (n0's relays, DNS and pkarr
+/// lookup): only so that `cli/tests/no_third_party.rs` can show its packet capture fails when a
+/// node does talk to a third party. The check is compiled into debug builds only — tests run
+/// debug builds, the app and the released command are release builds, where no environment can
+/// turn it on. A cargo feature would keep it out of debug builds too, but the test would then
+/// need a second build of the command, or the feature would reach every test binary through
+/// feature unification anyway.
+fn misconfigured_with_n0_for_tests() -> bool {
+    #[cfg(debug_assertions)]
+    if std::env::var_os(TEST_ONLY_N0_PRESET).is_some_and(|v| v == "1") {
+        tracing::warn!("{TEST_ONLY_N0_PRESET}=1: using iroh's N0 preset (relays, DNS lookup)");
+        return true;
+    }
+    false
+}
+
 impl Node {
     /// Binds the endpoint and starts serving the sync protocol.
     pub async fn spawn(repo: Repo, config: NodeConfig) -> Result<Node, NodeError> {
@@ -179,13 +198,20 @@ impl Node {
             quarantine: Mutex::new(HashMap::new()),
             invites: Mutex::new(invite::Invites::default()),
         });
-        let endpoint = Endpoint::builder(presets::Minimal)
+        let builder = if misconfigured_with_n0_for_tests() {
+            // Not Groundwork's configuration: iroh's defaults (n0's relays and DNS / pkarr
+            // address lookup), for the test showing that a packet capture catches them.
+            Endpoint::builder(presets::N0)
+        } else {
+            Endpoint::builder(presets::Minimal)
+                .relay_mode(relay_mode)
+                .clear_address_lookup()
+        };
+        let endpoint = builder
             .secret_key(shared.repo.device_key().clone())
             .hooks(gate::Gate {
                 shared: shared.clone(),
             })
-            .relay_mode(relay_mode)
-            .clear_address_lookup()
             // Only the address asked for: iroh would also bind `[::]` (every IPv6 interface),
             // which is not what "loopback only" or a chosen interface promises.
             .clear_ip_transports()

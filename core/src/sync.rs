@@ -12,6 +12,8 @@ mod session;
 pub use session::{SyncError, SyncRole, SyncSession, SyncStats};
 
 #[cfg(test)]
+mod fuzz_seeds;
+#[cfg(test)]
 mod hostile_tests;
 // The workflow scenarios sync devices with the same in-memory pipe.
 #[cfg(test)]

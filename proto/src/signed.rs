@@ -3,8 +3,12 @@
 //!
 //! A change is signed over its Automerge change hash (SHA-256 of the change, computed by the
 //! receiver from the bytes it got); the author is the change's Automerge actor, which must be the
-//! signing device's public key. Checking that needs Automerge and is done where the change is
-//! applied; this module holds the wire shapes and the signature check itself.
+//! signing device's public key. [`verify_changes`] is the one gate changes from elsewhere pass
+//! before anything applies them: sizes bounded, only plain change chunks, decoding under
+//! `catch_unwind`, author and signature checked. Whether the author may write the record is
+//! decided by the store, which knows the grants.
+
+use std::panic::catch_unwind;
 
 use iroh_base::{PublicKey, SecretKey, Signature};
 use serde::{Deserialize, Serialize};
@@ -79,6 +83,99 @@ impl SignedErasure {
             &self.erased_by,
         )
     }
+}
+
+/// The most changes accepted in one import.
+pub const MAX_IMPORT_CHANGES: usize = 10_000;
+/// The largest single change accepted from elsewhere.
+pub const MAX_CHANGE_BYTES: usize = 4 << 20;
+/// The most change bytes accepted in one import.
+pub const MAX_IMPORT_BYTES: usize = 64 << 20;
+
+/// Why changes from elsewhere were refused before Automerge applied any of them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChangeError {
+    #[error("more than {MAX_IMPORT_CHANGES} changes at once")]
+    TooMany,
+    #[error("a change over {MAX_CHANGE_BYTES} bytes, or over {MAX_IMPORT_BYTES} bytes in all")]
+    TooLarge,
+    /// Automerge inflates compressed chunks without a cap (a small message can become hundreds
+    /// of MB), and whole documents have no place among changes.
+    #[error("not an uncompressed change chunk (chunk type {0})")]
+    NotPlainChange(u8),
+    #[error("a change could not be decoded: {0}")]
+    Undecodable(String),
+    #[error("a change's author is not a device key")]
+    AuthorNotADevice,
+    #[error("a change is not signed by its author")]
+    NotSignedByAuthor,
+}
+
+/// A change whose bytes decoded and whose author signed it.
+#[derive(Debug)]
+pub struct VerifiedChange {
+    pub change: automerge::Change,
+    pub signer: DeviceId,
+}
+
+/// Checks changes received from another device before anything applies them. All or nothing:
+/// one bad change refuses the lot.
+pub fn verify_changes(changes: &[SignedChange]) -> Result<Vec<VerifiedChange>, ChangeError> {
+    if changes.len() > MAX_IMPORT_CHANGES {
+        return Err(ChangeError::TooMany);
+    }
+    let total: usize = changes.iter().map(|c| c.change.len()).sum();
+    if total > MAX_IMPORT_BYTES || changes.iter().any(|c| c.change.len() > MAX_CHANGE_BYTES) {
+        return Err(ChangeError::TooLarge);
+    }
+    if let Some(bad) = changes.iter().find(|c| !is_plain_change_chunk(&c.change)) {
+        return Err(ChangeError::NotPlainChange(
+            bad.change.get(8).copied().unwrap_or(0xff),
+        ));
+    }
+    let decoded = catch_unwind(|| {
+        changes
+            .iter()
+            .map(|c| automerge::Change::from_bytes(c.change.clone()))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .map_err(|_| ChangeError::Undecodable("Automerge could not read it".into()))?
+    .map_err(|e| ChangeError::Undecodable(e.to_string()))?;
+    decoded
+        .into_iter()
+        .zip(changes)
+        .map(|(change, signed)| {
+            let signer = device_of_actor(change.actor_id().to_bytes())
+                .map(DeviceId)
+                .ok_or(ChangeError::AuthorNotADevice)?;
+            if !signed.verify(&change.hash().0, &signer) {
+                return Err(ChangeError::NotSignedByAuthor);
+            }
+            Ok(VerifiedChange { change, signer })
+        })
+        .collect()
+}
+
+/// Automerge's chunk header: 4 magic bytes, a 4-byte checksum, then the chunk type (1 = a
+/// change; 0 = a document and 2 = a compressed change are refused from peers).
+pub fn is_plain_change_chunk(bytes: &[u8]) -> bool {
+    const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+    bytes.len() > 9 && bytes[..4] == MAGIC && bytes[8] == 1
+}
+
+/// The device behind an Automerge actor id. It is the device key itself, or the id Automerge
+/// derives from it for an edit made at an older version of a document this device has edited
+/// since (`isolate`: 4 magic bytes, a LEB128 level, then the key) — that edit must still count
+/// as, and be signed by, the device.
+pub fn device_of_actor(actor: &[u8]) -> Option<[u8; 32]> {
+    const ISOLATED: [u8; 4] = [0x13, 0xb2, 0x23, 0x09];
+    if let Ok(key) = <[u8; 32]>::try_from(actor) {
+        return Some(key);
+    }
+    let rest = actor.strip_prefix(&ISOLATED)?;
+    let level_end = rest.iter().take(10).position(|b| b & 0x80 == 0)?;
+    <[u8; 32]>::try_from(&rest[level_end + 1..]).ok()
 }
 
 fn verify(signature: &[u8], message: &[u8], signer: &DeviceId) -> bool {

@@ -6,17 +6,22 @@
 //! batches, each target inside exactly one batch.
 
 use std::collections::{BTreeSet, HashMap};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(feature = "store")]
+use std::time::Instant;
 
 use automerge::ActorId;
 
 use super::columns::{ColumnMapping, Tool};
 use super::{Format, InterchangeError, MAX_IMPORT_RECORDS, SourceRecord};
 use crate::error::Error;
+#[cfg(feature = "store")]
 use crate::group::Group;
 use crate::ids::ContactId;
 use crate::model::validate::phone_key;
-use crate::model::{ContactEdit, ContactList, ContactUpdate, NewContact};
+use crate::model::{Contact, NewContact};
+#[cfg(feature = "store")]
+use crate::model::{ContactEdit, ContactList, ContactUpdate};
 
 /// Contacts written per transaction. Big enough that a 5,000-row file is 20 commits, small
 /// enough that a failure loses little and memory stays flat.
@@ -236,9 +241,51 @@ struct Have {
     tags: BTreeSet<String>,
 }
 
+/// The group's contacts as the planner matches records against them: the store's index in the
+/// app, [`NoContacts`] where there is no group yet (and in the fuzz build, which has no store).
+pub trait KnownContacts {
+    /// The contacts with this phone key (digits only) or this lowercase email.
+    fn contacts_with(
+        &self,
+        phone: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<Vec<ContactId>, Error>;
+    /// A contact, read whole.
+    fn contact(&self, id: ContactId) -> Result<Contact, Error>;
+}
+
+#[cfg(feature = "store")]
+impl KnownContacts for Group {
+    fn contacts_with(
+        &self,
+        phone: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<Vec<ContactId>, Error> {
+        Group::contacts_with(self, phone, email)
+    }
+    fn contact(&self, id: ContactId) -> Result<Contact, Error> {
+        Group::contact(self, id)
+    }
+}
+
+/// A group with no contacts yet.
+pub struct NoContacts;
+
+impl KnownContacts for NoContacts {
+    fn contacts_with(&self, _: Option<&str>, _: Option<&str>) -> Result<Vec<ContactId>, Error> {
+        Ok(Vec::new())
+    }
+    fn contact(&self, id: ContactId) -> Result<Contact, Error> {
+        Err(Error::NotFound {
+            kind: "contact",
+            id: id.to_string(),
+        })
+    }
+}
+
 /// Matches records against the group and each other. Writes nothing.
 pub fn plan_records(
-    group: &Group,
+    group: &(impl KnownContacts + ?Sized),
     format: Format,
     records: Vec<SourceRecord>,
 ) -> Result<ImportPlan, InterchangeError> {
@@ -396,6 +443,7 @@ fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
 
 /// Writes a plan: [`IMPORT_BATCH`] contacts per transaction, each contact whole in one of them.
 /// `progress` is called after each batch with (contacts written, contacts to write).
+#[cfg(feature = "store")]
 pub fn apply(
     group: &Group,
     plan: &ImportPlan,
@@ -452,6 +500,7 @@ pub fn apply(
     })
 }
 
+#[cfg(feature = "store")]
 fn edits(adds: &Additions) -> Vec<ContactEdit> {
     let entry = |list| {
         move |(label, value): &(String, String)| ContactEdit::AddEntry {
