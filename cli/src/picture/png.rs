@@ -39,11 +39,9 @@ const PEOPLE_RIGHT: i32 = 700;
 /// Where each bar starts and how wide a whole unit is.
 pub(crate) const BAR_X: i32 = 730;
 pub(crate) const BAR_WIDTH: i32 = 580;
-/// Where the first unit's bar starts, and the height of each unit's row.
+/// Where the first unit's row starts, and where its bar starts within the row.
 pub(crate) const FIRST_ROW_Y: i32 = 236;
-pub(crate) const ROW_HEIGHT: i32 = ROW;
 pub(crate) const BAR_TOP_IN_ROW: i32 = (ROW - BAR_HEIGHT) / 2;
-pub(crate) const BAR_HEIGHT_PX: i32 = BAR_HEIGHT;
 const SUPPORTERS_RIGHT: i32 = 1530;
 const COMMITTEE_RIGHT: i32 = 1710;
 const ORGANIZER_RIGHT: i32 = RIGHT;
@@ -584,7 +582,7 @@ mod tests {
                 .filter(|l| l.people > 0)
                 .map(|l| {
                     let (x0, x1) = segments(&l.by_level, l.people)[k];
-                    i64::from(x1 - x0) * i64::from(BAR_HEIGHT_PX)
+                    i64::from(x1 - x0) * i64::from(BAR_HEIGHT)
                 })
                 .sum();
             let area = u64::try_from(area).expect("positive");
