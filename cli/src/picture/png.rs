@@ -596,14 +596,10 @@ mod tests {
                 level.label
             );
         }
-        // The empty unit's bar is all track; text was drawn (dark pixels).
-        assert!(
-            counts
-                .get(&[TRACK.0, TRACK.1, TRACK.2])
-                .copied()
-                .unwrap_or(0)
-                >= 580 * 44
-        );
+        // The empty unit's bar is track, less its "nobody known yet" and the mark; text was
+        // drawn (dark pixels).
+        let track = counts.get(&[TRACK.0, TRACK.1, TRACK.2]).copied();
+        assert!(track.unwrap_or(0) >= 580 * 44 * 8 / 10, "{track:?}");
         let ink = counts.get(&[INK.0, INK.1, INK.2]).copied().unwrap_or(0);
         assert!(ink > 2_000, "{ink} pixels of text");
     }
