@@ -76,6 +76,7 @@ pub(crate) enum Command {
     Turf(TurfCommand),
     /// The wall chart: each unit's people by assessment, committee members, organizers;
     /// `chart test` runs a structure test
+    #[command(after_help = CHART_HELP)]
     Chart(ChartArgs),
     /// List the groups on this device, or create one
     Groups(GroupsArgs),
@@ -935,6 +936,15 @@ pub(crate) struct ChartShowArgs {
     /// The tag that marks committee members
     #[arg(long, value_name = "T", default_value = "committee")]
     pub(crate) committee_tag: String,
+    /// Also write the chart as one self-contained HTML page (opens offline in any browser)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
+    /// Also write the chart as a PNG image for a projector (1920 pixels wide)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) png: Option<PathBuf>,
+    /// The supporter-or-better share the page and the image mark on every unit's bar
+    #[arg(long, value_name = "PERCENT", default_value = "65%", value_parser = parse_percent)]
+    pub(crate) threshold: u8,
 }
 
 #[derive(Subcommand, Debug)]
@@ -944,11 +954,23 @@ pub(crate) enum ChartCommand {
     Test(ChartTestArgs),
 }
 
+const CHART_HELP: &str = "\
+Examples:
+  groundwork chart --unit \"Maple Court Apartments\"
+  groundwork chart --png chart.png --html chart.html   # for the meeting's projector
+
+The page and the image show a bar per unit, people by assessment strongest first, with a mark
+at --threshold (65% supporter or better unless given).";
+
 const STRUCTURE_HELP: &str = "\
 Examples:
   groundwork chart test --min-supporters 65%              # each top unit, before an escalation
   groundwork chart test --min-committee 10% --level department
-  groundwork chart test --min-assessment leader:5% --unit \"Dept. B\"";
+  groundwork chart test --min-assessment leader:5% --unit \"Dept. B\"
+  groundwork chart test --min-supporters 65% --png test.png --html test.html
+
+The PNG has counts only and may be projected; the HTML page also names who is missing in each
+failing unit, so it stays on this laptop.";
 
 #[derive(Args, Debug)]
 #[command(group(clap::ArgGroup::new("threshold").required(true)))]
@@ -975,6 +997,14 @@ pub(crate) struct ChartTestArgs {
     /// List at most this many missing people per unit
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub(crate) show: usize,
+    /// Also write the result as an HTML page that names who is missing: it names people, so
+    /// keep it on this laptop and project the PNG instead
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
+    /// Also write the result as a PNG image for a projector: pass or fail and how many are
+    /// missing per unit, no names
+    #[arg(long, value_name = "FILE")]
+    pub(crate) png: Option<PathBuf>,
 }
 
 /// A share typed as `65%`, `65` or `0.65`.

@@ -4,6 +4,7 @@ mod args;
 mod commands;
 mod error;
 mod output;
+mod picture;
 mod resolve;
 mod store_open;
 mod when;

@@ -1,5 +1,7 @@
 //! `groundwork chart` (the wall chart) and `groundwork chart test` (a structure test).
 
+use std::path::Path;
+
 use groundwork_core::chart::ChartOptions;
 use groundwork_core::chart::structure::{StructureTest, Threshold};
 use groundwork_core::model::AssessmentAtLeast;
@@ -8,11 +10,44 @@ use serde_json::json;
 use crate::args::{ChartShowArgs, ChartTestArgs, parse_percent};
 use crate::commands::Ctx;
 use crate::error::{CliError, Result};
-use crate::output::{Report, outln, table, to_json};
+use crate::output::{Report, note, outln, table, to_json};
+use crate::picture::{self, ChartPicture, MissingPeople, TestPicture};
 use crate::resolve;
 
 const PARTIAL_NOTE: &str = "Partial: this device holds only the part of the group its grant \
                             covers; units marked * may have more people than shown.";
+
+/// The day the pictures show: today where this laptop is.
+fn today() -> String {
+    chrono::Local::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// Writes the pictures asked for and says so; the paths go into the JSON under `files`.
+fn write_pictures(
+    human: &mut String,
+    json: &mut serde_json::Value,
+    html: Option<(&Path, String)>,
+    png: Option<(&Path, Result<Vec<u8>>)>,
+) -> Result<()> {
+    let mut files = serde_json::Map::new();
+    if let Some((path, page)) = html {
+        picture::write_file(path, page.as_bytes())?;
+        outln!(human, "Wrote the page to {}.", path.display());
+        files.insert("html".into(), json!(path.display().to_string()));
+    }
+    if let Some((path, image)) = png {
+        picture::write_file(path, &image?)?;
+        outln!(human, "Wrote the image to {}.", path.display());
+        files.insert("png".into(), json!(path.display().to_string()));
+    }
+    if let Some(obj) = json.as_object_mut().filter(|_| !files.is_empty()) {
+        obj.insert("files".into(), serde_json::Value::Object(files));
+    }
+    Ok(())
+}
 
 fn share(n: u64, of: u64) -> String {
     if of == 0 {
@@ -119,7 +154,21 @@ pub(crate) fn show(ctx: &Ctx, args: &ChartShowArgs) -> Result<Report> {
     if chart.partial {
         outln!(human, "{PARTIAL_NOTE}");
     }
-    Ok(Report::new(human, to_json(&chart)?))
+    let mut json = to_json(&chart)?;
+    if args.html.is_some() || args.png.is_some() {
+        let pictured = ChartPicture::new(&chart, &group_name, &today(), args.threshold);
+        write_pictures(
+            &mut human,
+            &mut json,
+            args.html
+                .as_deref()
+                .map(|p| (p, picture::html::chart_page(&pictured))),
+            args.png
+                .as_deref()
+                .map(|p| (p, picture::png::chart_png(&pictured))),
+        )?;
+    }
+    Ok(Report::new(human, json))
 }
 
 fn threshold(
@@ -146,7 +195,7 @@ fn threshold(
 }
 
 pub(crate) fn test(ctx: &Ctx, args: &ChartTestArgs) -> Result<Report> {
-    let (group, _) = ctx.group()?;
+    let (group, group_name) = ctx.group()?;
     let threshold = threshold(|| Ok(group.settings()?.scale), args)?;
     let root = match &args.unit {
         Some(u) => Some(resolve::unit(&group.units()?, u)?),
@@ -158,6 +207,9 @@ pub(crate) fn test(ctx: &Ctx, args: &ChartTestArgs) -> Result<Report> {
         root,
         committee_tag: args.committee_tag.clone(),
     })?;
+    let threshold_percent = match threshold {
+        Threshold::Committee { percent } | Threshold::Assessment { percent, .. } => percent,
+    };
     let what = match threshold {
         Threshold::Committee { percent } => format!("at least {percent}% on the committee"),
         Threshold::Assessment {
@@ -167,7 +219,14 @@ pub(crate) fn test(ctx: &Ctx, args: &ChartTestArgs) -> Result<Report> {
         Threshold::Assessment {
             at_least: AssessmentAtLeast::Level(v),
             percent,
-        } => format!("at least {percent}% assessed {v} or stronger"),
+        } => {
+            let label = group
+                .settings()?
+                .scale
+                .label(v)
+                .map_or_else(|| v.to_string(), str::to_owned);
+            format!("at least {percent}% assessed {label} or stronger")
+        }
     };
     let mut human = String::new();
     outln!(human, "Structure test: {what} in each unit");
@@ -236,5 +295,23 @@ pub(crate) fn test(ctx: &Ctx, args: &ChartTestArgs) -> Result<Report> {
     if result.partial {
         outln!(human, "{PARTIAL_NOTE}");
     }
-    Ok(Report::new(human, json!({ "test": to_json(&result)? })))
+    let mut json = json!({ "test": to_json(&result)? });
+    if args.html.is_some() || args.png.is_some() {
+        let pictured = TestPicture::new(&result, &group_name, &today(), &what, threshold_percent);
+        let missing = MissingPeople::of(&result, args.show);
+        write_pictures(
+            &mut human,
+            &mut json,
+            args.html
+                .as_deref()
+                .map(|p| (p, picture::html::test_page(&pictured, &missing))),
+            args.png
+                .as_deref()
+                .map(|p| (p, picture::png::test_png(&pictured))),
+        )?;
+        if args.html.is_some() && !missing.is_empty() {
+            note("note: the page names people: keep it on this laptop; project the PNG instead");
+        }
+    }
+    Ok(Report::new(human, json))
 }
