@@ -29,6 +29,7 @@ pub mod columns;
 pub mod csv;
 pub mod ical;
 mod plan;
+pub mod portable;
 pub mod vcard;
 
 use std::fmt;
@@ -37,6 +38,10 @@ pub use columns::{ColumnMapping, Field, MappedBy, Tool};
 pub use ical::IcalOptions;
 pub use plan::{
     Additions, IMPORT_BATCH, ImportPlan, ImportSummary, RowAction, RowPlan, apply, plan_records,
+};
+pub use portable::{
+    PORTABLE_FORMAT_NAME, PORTABLE_FORMAT_VERSION, PortableFile, PortableSummary, export_portable,
+    import_portable, read_portable,
 };
 pub use vcard::VCardVersion;
 
@@ -56,6 +61,8 @@ pub enum Format {
     Csv,
     VCard,
     ICalendar,
+    /// The portable export: JSON lines.
+    Jsonl,
 }
 
 impl fmt::Display for Format {
@@ -64,6 +71,7 @@ impl fmt::Display for Format {
             Format::Csv => "CSV",
             Format::VCard => "vCard",
             Format::ICalendar => "iCalendar",
+            Format::Jsonl => "JSON lines",
         })
     }
 }
@@ -107,6 +115,11 @@ pub enum InterchangeError {
         first_line: u64,
         source: crate::Error,
     },
+    /// A portable import goes into a group with no records; this one has some.
+    #[error(
+        "the group already holds {records} records; a portable export is imported into a new, empty group"
+    )]
+    NotEmpty { records: u64 },
     /// Reading the group's records failed.
     #[error(transparent)]
     Store(#[from] crate::Error),

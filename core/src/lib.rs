@@ -26,6 +26,7 @@
 
 pub mod agenda;
 mod authority;
+pub mod backup;
 mod batch;
 pub mod benchmarks;
 pub mod chart;
@@ -45,6 +46,7 @@ pub mod sample;
 mod store;
 pub mod sync;
 
+pub use backup::{BackupError, BackupSummary, restore_backup};
 pub use batch::{Batch, ImportOutcome, MAX_CHANGE_BYTES, MAX_IMPORT_BYTES, MAX_IMPORT_CHANGES};
 pub use error::{DocumentError, Error, Problem, Result, StoreError, ValidationError};
 /// The wire formats and membership rules (re-exported for callers of the membership API).

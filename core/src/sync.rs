@@ -14,7 +14,7 @@ pub use session::{SyncError, SyncRole, SyncSession, SyncStats};
 #[cfg(test)]
 mod hostile_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 /// The documents (and erasures) both this device and `peer` may see, by document id.
 pub(crate) fn visible_to(

@@ -11,7 +11,7 @@ use crate::{Error, Group, Repo};
 
 /// Runs a session between `a` (initiator) and `b` (responder) to the end. Returns the stats of
 /// both sides and every message `b` sent (to check what a refused peer got).
-pub(super) fn run(a: &Group, b: &Group) -> Result<(SyncStats, SyncStats, Vec<Message>), SyncError> {
+pub(crate) fn run(a: &Group, b: &Group) -> Result<(SyncStats, SyncStats, Vec<Message>), SyncError> {
     let a_dev = a.repo.device();
     let b_dev = b.repo.device();
     let (mut ia, hello) = SyncSession::initiate(a, b_dev)?;
@@ -47,7 +47,7 @@ pub(super) fn run(a: &Group, b: &Group) -> Result<(SyncStats, SyncStats, Vec<Mes
     Ok((ia.stats().clone(), rb.stats().clone(), from_b_all))
 }
 
-pub(super) fn admit(a: &Group, role: Role, grant: Grant) -> (Repo, Group) {
+pub(crate) fn admit(a: &Group, role: Role, grant: Grant) -> (Repo, Group) {
     let repo = Repo::open_in_memory().expect("store");
     a.add_device(repo.device(), "member", role, grant)
         .expect("admit");
@@ -57,7 +57,7 @@ pub(super) fn admit(a: &Group, role: Role, grant: Grant) -> (Repo, Group) {
     (repo, g)
 }
 
-pub(super) fn names(g: &Group) -> Vec<String> {
+pub(crate) fn names(g: &Group) -> Vec<String> {
     g.contacts(&ContactQuery {
         limit: Some(10_000),
         ..Default::default()
