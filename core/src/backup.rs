@@ -15,7 +15,8 @@
 //! ```
 //!
 //! The copy is made with `sqlcipher_export` into a database attached without a key clause, which
-//! SQLCipher encrypts with the main database's key and cipher settings; it runs as one statement,
+//! SQLCipher encrypts with the main database's key (the HMAC algorithm is set on it as on the
+//! store: an attached database does not inherit it); it runs as one statement,
 //! so it reads one consistent snapshot, and the repo's lock keeps writers out meanwhile. Nothing
 //! is ever written unencrypted.
 //!
@@ -140,11 +141,13 @@ impl Repo {
         let path = to
             .to_str()
             .ok_or_else(|| io::Error::other("the backup path is not valid UTF-8"))?;
-        // No KEY clause: SQLCipher gives the attached database the main database's key and
-        // cipher settings, so the copy is never plaintext and opens like the store.
+        // No KEY clause: SQLCipher gives the attached database the main database's key, so the
+        // copy is never plaintext.
         conn.execute("ATTACH DATABASE ?1 AS backup", [path])?;
+        // The key is inherited, the page authentication is not: set it as `Store::open` does.
         let copied = conn
-            .query_row("SELECT sqlcipher_export('backup')", [], |_| Ok(()))
+            .execute_batch("PRAGMA backup.cipher_hmac_algorithm = HMAC_SHA256;")
+            .and_then(|()| conn.query_row("SELECT sqlcipher_export('backup')", [], |_| Ok(())))
             .and_then(|()| conn.execute_batch(&format!("PRAGMA backup.user_version = {version}")));
         let detached = conn.execute_batch("DETACH DATABASE backup");
         copied?;

@@ -297,23 +297,23 @@ pub fn export_portable(
     )?;
     w("settings", &settings_line(&settings))?;
     for id in doc_ids(group, DocKind::Terrain)? {
-        let tree = group.terrain(TerrainTreeId::from_slice(&id)?)?;
+        let tree = group.terrain(TerrainTreeId::from_slice(&id).map_err(Error::from)?)?;
         w("terrain", &terrain_line(&tree))?;
         summary.terrain_trees += 1;
     }
     for id in doc_ids(group, DocKind::Contact)? {
-        let contact = group.contact(ContactId::from_slice(&id)?)?;
+        let contact = group.contact(ContactId::from_slice(&id).map_err(Error::from)?)?;
         summary.conversations += contact.conversations.len();
         w("contact", &contact_line(&contact))?;
         summary.contacts += 1;
     }
     for id in doc_ids(group, DocKind::Plan)? {
-        let plan = group.plan(PlanId::from_slice(&id)?)?;
+        let plan = group.plan(PlanId::from_slice(&id).map_err(Error::from)?)?;
         w("plan", &plan_line(&plan))?;
         summary.plans += 1;
     }
     for id in doc_ids(group, DocKind::FollowUp)? {
-        let f = group.follow_up(FollowUpId::from_slice(&id)?)?;
+        let f = group.follow_up(FollowUpId::from_slice(&id).map_err(Error::from)?)?;
         w("follow_up", &follow_up_line(&f))?;
         summary.follow_ups += 1;
     }
