@@ -93,9 +93,54 @@ pub(crate) enum Command {
     /// Import contacts from a spreadsheet (CSV) or an address book (vCard)
     #[command(subcommand)]
     Import(ImportCommand),
-    /// Export contacts, conversations or follow-ups (CSV), contacts (vCard), follow-ups (iCalendar)
+    /// Export contacts, conversations or follow-ups (CSV), contacts (vCard), follow-ups
+    /// (iCalendar), or the whole group (JSON lines, for leaving Groundwork)
     #[command(subcommand)]
     Export(ExportCommand),
+    /// An encrypted backup of the whole store (every group, this device's key, all history),
+    /// and restoring it on a new computer
+    #[command(subcommand, long_about = BACKUP_ABOUT)]
+    Backup(BackupCommand),
+}
+
+const BACKUP_ABOUT: &str = "\
+An encrypted backup of the whole store, and restoring it.
+
+A backup is the store as it is on disk: every group, this device's key, every record with its full
+history, still encrypted with the store's passphrase (the Argon2id salt travels in the backup). It
+is for a lost or broken laptop: restored on a new one, it is the same device to the group, and
+syncing with the other members' devices duplicates nothing. Restore it in place of the lost
+laptop, never beside a laptop still in use with the same store: two copies of one device
+would both write as that device.
+
+To leave Groundwork, or read the records with another program, use `groundwork export jsonl`.";
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum BackupCommand {
+    /// Write an encrypted backup of the whole store to FILE (the store may be in use)
+    Create(BackupCreateArgs),
+    /// Restore a backup as the store given by --store (refuses an existing store unless --force)
+    Restore(BackupRestoreArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct BackupCreateArgs {
+    /// The backup file to write
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
+    /// Replace FILE if it exists
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct BackupRestoreArgs {
+    /// The backup file
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
+    /// Replace the store at --store if there is one (it must not be open)
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 const IMPORT_CSV_ABOUT: &str = "\
@@ -141,6 +186,25 @@ pub(crate) enum ImportCommand {
     Csv(ImportCsvArgs),
     /// Import contacts from a vCard file (a phone's address book export; 2.1, 3.0 or 4.0)
     Vcard(ImportVcardArgs),
+    /// Import a whole group from `groundwork export jsonl` into a new, empty group
+    #[command(long_about = IMPORT_JSONL_ABOUT)]
+    Jsonl(ImportJsonlArgs),
+}
+
+const IMPORT_JSONL_ABOUT: &str = "\
+Import a portable export (`groundwork export jsonl`) into a new, empty group.
+
+Make the group first (`groundwork init --group-name NAME` on a new store, or `groundwork group
+create NAME`), then import into it: it takes the file's name, assessment scale, onboarding
+templates, terrain, contacts with their conversations, plans and follow-ups, with their ids. The
+whole file is checked before anything is written; a bad line is named with its number. Records
+are stored in batches, each record whole.";
+
+#[derive(Args, Debug)]
+pub(crate) struct ImportJsonlArgs {
+    /// The JSON lines file
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -202,6 +266,27 @@ pub(crate) enum ExportCommand {
     /// Open follow-ups as calendar reminders (iCalendar)
     #[command(long_about = EXPORT_ICAL_ABOUT)]
     Ical(ExportIcalArgs),
+    /// The whole group as JSON lines, unencrypted, for leaving Groundwork (needs --plaintext)
+    #[command(long_about = EXPORT_JSONL_ABOUT)]
+    Jsonl(ExportJsonlArgs),
+}
+
+const EXPORT_JSONL_ABOUT: &str = "\
+Export the whole group as JSON lines (one record per line; the schema is docs/portable-export.md):
+its settings, terrain, contacts with their conversations, plans and follow-ups.
+
+This is for leaving Groundwork or reading the records with another program. The file is NOT
+encrypted and names people, so it is written only with --plaintext. For a copy to keep, use
+`groundwork backup create` instead: it stays encrypted and keeps the history.";
+
+#[derive(Args, Debug)]
+pub(crate) struct ExportJsonlArgs {
+    /// Write to this file (created readable by you only) [default: standard output]
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// Yes, write the group's records unencrypted
+    #[arg(long)]
+    pub(crate) plaintext: bool,
 }
 
 #[derive(Args, Debug)]

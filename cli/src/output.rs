@@ -130,6 +130,39 @@ impl Progress {
     }
 }
 
+/// A progress bar on stderr for imports: drawn only for a person at a terminal (stdout and
+/// stderr both terminals, no `--json`), so scripts and pipes get clean output.
+pub(crate) struct ProgressBar(Option<indicatif::ProgressBar>);
+
+impl ProgressBar {
+    pub(crate) fn new(label: &str, json: bool) -> Self {
+        let shown = !json && io::stdout().is_terminal() && io::stderr().is_terminal();
+        Self(shown.then(|| {
+            let style = indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:40}] {pos}/{len} records ({per_sec}, {eta} left)",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> ");
+            let bar = indicatif::ProgressBar::new(0).with_style(style);
+            bar.set_message(label.to_owned());
+            bar
+        }))
+    }
+
+    pub(crate) fn update(&self, done: usize, total: usize) {
+        if let Some(bar) = &self.0 {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+    }
+
+    pub(crate) fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 /// A table with a header row.
 pub(crate) fn table(header: &[&str], rows: Vec<Vec<String>>) -> String {
     let mut t = Table::new();

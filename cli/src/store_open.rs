@@ -250,6 +250,45 @@ pub(crate) fn open(store: &Path) -> Result<Repo> {
     Ok(Repo::open(store, &key)?)
 }
 
+/// The store's key-derivation parameters (salt and cost, not secret), to travel inside a backup
+/// so that the store's passphrase opens it.
+pub(crate) fn backup_note(store: &Path) -> Result<Vec<u8>> {
+    let kdf = read_kdf(store)?;
+    serde_json::to_vec(&kdf)
+        .map_err(|e| CliError::failure(format!("cannot write the key-derivation parameters: {e}")))
+}
+
+/// The key of a backup this command made: its key-derivation parameters and the passphrase of
+/// the store it was taken from.
+pub(crate) fn backup_key(backup: &Path, note: &[u8]) -> Result<(KdfFile, StoreKey)> {
+    if note.is_empty() {
+        return Err(CliError::user(format!(
+            "{} carries no key-derivation parameters",
+            backup.display()
+        ))
+        .hint(
+            "it was made by an app that keeps its key in the phone's keystore; restore it there",
+        ));
+    }
+    let kdf: KdfFile = serde_json::from_slice(note).map_err(|e| {
+        CliError::user(format!(
+            "the key-derivation parameters in {} are damaged: {e}",
+            backup.display()
+        ))
+    })?;
+    let passphrase = match env_passphrase()? {
+        Some(p) => p,
+        None => prompt("Passphrase of the store the backup was taken from: ")?,
+    };
+    let key = kdf.derive(passphrase.as_bytes())?;
+    Ok((kdf, key))
+}
+
+/// Writes `<store>.kdf` for a restored store.
+pub(crate) fn install_kdf(store: &Path, kdf: &KdfFile) -> Result<()> {
+    write_kdf(&kdf_path(store), kdf)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -208,3 +208,103 @@ fn import_errors_name_the_line_and_write_nothing() {
     assert_eq!(out["result"]["created"].as_array().map(Vec::len), Some(3));
     assert_eq!(store.contacts(), 3);
 }
+
+#[test]
+fn portable_export_needs_plaintext_and_round_trips_through_a_new_store() {
+    let store = Store::new();
+    store.ok(&["init", "--group-name", "Maple St. Tenants"]);
+    store.ok(&["demo", "--scale", "0.01"]);
+    let groups = store.json(&["groups"]);
+    let demo = groups["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|g| g["name"].as_str())
+        .find(|n| *n != "Maple St. Tenants")
+        .expect("the demo group")
+        .to_owned();
+
+    let refused = store.run(&["--group", &demo, "export", "jsonl"]);
+    assert_eq!(refused.code, Some(1), "{}", refused.stderr);
+    assert!(refused.stderr.contains("--plaintext"), "{}", refused.stderr);
+
+    let file = store.dir.path().join("group.jsonl");
+    let file = file.to_str().expect("utf-8 path");
+    let made = store.ok(&[
+        "--group",
+        &demo,
+        "export",
+        "jsonl",
+        "--plaintext",
+        "-o",
+        file,
+    ]);
+    assert!(made.stderr.contains("NOT encrypted"), "{}", made.stderr);
+    let first = std::fs::read_to_string(file).expect("export");
+    assert!(first.lines().count() > 20);
+
+    // A new store on another laptop: init, import, export again.
+    let other = Store::new();
+    other.ok(&["init", "--group-name", "Imported"]);
+    let imported = other.json(&["import", "jsonl", file]);
+    assert!(imported["imported"]["contacts"].as_u64().expect("n") >= 20);
+    let again = other.ok(&["export", "jsonl", "--plaintext"]);
+    let skip_format = |t: &str| t.lines().skip(1).map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(skip_format(&again.stdout), skip_format(&first));
+
+    // Importing into a group that holds records is refused, naming what to do.
+    let twice = other.run(&["import", "jsonl", file]);
+    assert_eq!(twice.code, Some(1), "{}", twice.stderr);
+    assert!(twice.stderr.contains("empty group"), "{}", twice.stderr);
+    // A bad line is named.
+    let bad = other.file("bad.jsonl", b"{\"type\":\"format\",\"name\":\"groundwork-portable-export\",\"version\":1,\"exported_at\":\"2026-01-01T00:00:00Z\"}\n{\"type\":\"contact\"\n");
+    let r = other.run(&["import", "jsonl", &bad]);
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.contains("line 2"), "{}", r.stderr);
+}
+
+#[test]
+fn backup_restores_the_same_device_on_a_new_path() {
+    let store = Store::new();
+    store.ok(&["init", "--group-name", "Maple St. Tenants"]);
+    store.ok(&[
+        "contact",
+        "add",
+        "--name",
+        "Rosa Nguyen",
+        "--phone",
+        "mobile:0612345678",
+    ]);
+    let backup = store.dir.path().join("monday.gwbackup");
+    let backup = backup.to_str().expect("utf-8 path");
+    store.ok(&["backup", "create", backup]);
+    let exists = store.run(&["backup", "create", backup]);
+    assert_eq!(
+        exists.code,
+        Some(1),
+        "an existing backup is not replaced unless asked"
+    );
+    let raw = std::fs::read(backup).expect("backup");
+    assert!(
+        !raw.windows(4).any(|w| w == b"Rosa"),
+        "the backup is encrypted"
+    );
+
+    let laptop = Store::new();
+    let restored = laptop.json(&["backup", "restore", backup]);
+    assert_eq!(restored["restored"]["groups"], 1);
+    let before = store.json(&["status"]);
+    let after = laptop.json(&["status"]);
+    assert_eq!(after["device_id"], before["device_id"], "the same device");
+    assert_eq!(laptop.contacts(), 1);
+    let again = laptop.run(&["backup", "restore", backup]);
+    assert_eq!(again.code, Some(1), "{}", again.stderr);
+    assert!(again.stderr.contains("--force"), "{}", again.stderr);
+
+    let torn = laptop.file("torn.gwbackup", &raw[..raw.len() / 2]);
+    let fresh = Store::new();
+    let r = fresh.run(&["backup", "restore", &torn]);
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.contains("truncated"), "{}", r.stderr);
+    assert!(!fresh.path.exists(), "nothing restored");
+}

@@ -90,6 +90,11 @@ impl<'a> Batch<'a> {
         self.now
     }
 
+    /// Stamps what is created from here on with `at` (an import keeps the record's own time).
+    pub(crate) fn set_now(&mut self, at: Timestamp) {
+        self.now = at;
+    }
+
     // --- documents ---------------------------------------------------------------------------
 
     fn touch(&mut self, id: DocId, expected: Option<DocKind>) -> Result<&mut Touched> {

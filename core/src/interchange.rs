@@ -29,6 +29,7 @@ pub mod columns;
 pub mod csv;
 pub mod ical;
 mod plan;
+pub mod portable;
 pub mod vcard;
 
 use std::fmt;
@@ -40,6 +41,10 @@ pub use plan::apply;
 pub use plan::{
     Additions, IMPORT_BATCH, ImportPlan, ImportSummary, KnownContacts, NoContacts, RowAction,
     RowPlan, plan_records,
+};
+pub use portable::{
+    PORTABLE_FORMAT_NAME, PORTABLE_FORMAT_VERSION, PortableFile, PortableSummary, export_portable,
+    import_portable, read_portable,
 };
 pub use vcard::VCardVersion;
 
@@ -63,6 +68,8 @@ pub enum Format {
     Csv,
     VCard,
     ICalendar,
+    /// The portable export: JSON lines.
+    Jsonl,
 }
 
 impl fmt::Display for Format {
@@ -71,6 +78,7 @@ impl fmt::Display for Format {
             Format::Csv => "CSV",
             Format::VCard => "vCard",
             Format::ICalendar => "iCalendar",
+            Format::Jsonl => "JSON lines",
         })
     }
 }
@@ -114,6 +122,11 @@ pub enum InterchangeError {
         first_line: u64,
         source: crate::Error,
     },
+    /// A portable import goes into a group with no records; this one has some.
+    #[error(
+        "the group already holds {records} records; a portable export is imported into a new, empty group"
+    )]
+    NotEmpty { records: u64 },
     /// Reading the group's records failed.
     #[error(transparent)]
     Store(#[from] crate::Error),

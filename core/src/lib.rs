@@ -36,6 +36,8 @@ pub mod agenda;
 #[cfg(feature = "store")]
 mod authority;
 #[cfg(feature = "store")]
+pub mod backup;
+#[cfg(feature = "store")]
 mod batch;
 #[cfg(feature = "store")]
 pub mod benchmarks;
@@ -71,6 +73,8 @@ pub mod turf;
 #[doc(hidden)]
 pub mod untrusted;
 
+#[cfg(feature = "store")]
+pub use backup::{BackupError, BackupSummary, restore_backup};
 #[cfg(feature = "store")]
 pub use batch::{Batch, ImportOutcome, MAX_CHANGE_BYTES, MAX_IMPORT_BYTES, MAX_IMPORT_CHANGES};
 pub use error::{DocumentError, Error, Problem, Result, StoreError, ValidationError};

@@ -402,7 +402,7 @@ impl Repo {
 }
 
 /// Takes the store's lock file (`<store>.lock`), or says the store is in use.
-fn lock_store(path: &Path) -> Result<std::fs::File, StoreError> {
+pub(crate) fn lock_store(path: &Path) -> Result<std::fs::File, StoreError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }

@@ -12,12 +12,12 @@ use groundwork_core::interchange::{
 use serde_json::{Value, json};
 
 use crate::args::{
-    ExportCsvArgs, ExportIcalArgs, ExportVcardArgs, ExportWhat, ImportCsvArgs, ImportVcardArgs,
-    VcardVersionArg,
+    ExportCsvArgs, ExportIcalArgs, ExportJsonlArgs, ExportVcardArgs, ExportWhat, ImportCsvArgs,
+    ImportJsonlArgs, ImportVcardArgs, VcardVersionArg,
 };
 use crate::commands::Ctx;
 use crate::error::{CliError, Result};
-use crate::output::{Progress, Report, note, outln, short_id, table, to_json};
+use crate::output::{ProgressBar, Report, note, outln, short_id, table, to_json};
 
 impl From<InterchangeError> for CliError {
     fn from(e: InterchangeError) -> Self {
@@ -38,6 +38,9 @@ impl From<InterchangeError> for CliError {
                 )),
             InterchangeError::Apply { .. } => CliError::failure(e.to_string()).hint(
                 "the contacts before that line are stored; run the same import again to add the rest (stored ones are merged, not duplicated)",
+            ),
+            InterchangeError::NotEmpty { .. } => CliError::user(e.to_string()).hint(
+                "make a new group (`groundwork group create NAME`, or `groundwork init` on a new store) and import with --group NAME",
             ),
             InterchangeError::Store(core) => core.into(),
             InterchangeError::Write { .. } => CliError::failure(e.to_string()),
@@ -185,7 +188,7 @@ fn import(
         outln!(h, "Dry run: {counts}. Nothing was written.");
         return Ok(Report::new(h, json));
     }
-    let progress = Progress::new("importing");
+    let progress = ProgressBar::new("importing", ctx.json);
     let result = interchange::apply(&group, &plan, &mut |done, total| {
         progress.update(done, total)
     });
@@ -311,4 +314,59 @@ pub(crate) fn export_ical(ctx: &Ctx, args: &ExportIcalArgs) -> Result<Report> {
     export(args.output.as_deref(), what, "ical", |w| {
         interchange::export_ical(&group, &options, w)
     })
+}
+
+pub(crate) fn export_jsonl(ctx: &Ctx, args: &ExportJsonlArgs) -> Result<Report> {
+    if !args.plaintext {
+        return Err(CliError::user(
+            "a portable export is not encrypted: it names every person and holds every conversation",
+        )
+        .hint(
+            "add --plaintext if that is what you want (to leave Groundwork); to keep a copy, use `groundwork backup create FILE`, which stays encrypted",
+        ));
+    }
+    let (group, _) = ctx.group()?;
+    note(
+        "warning: this export is NOT encrypted and names people, with their conversations; \
+         keep it off shared drives and delete it once it has served",
+    );
+    export(args.output.as_deref(), "records", "jsonl", |w| {
+        interchange::export_portable(&group, w).map(|s| s.records())
+    })
+}
+
+pub(crate) fn import_jsonl(ctx: &Ctx, args: &ImportJsonlArgs) -> Result<Report> {
+    let (group, group_name) = ctx.group()?;
+    let started = Instant::now();
+    let bytes = read_file(&args.file)?;
+    let file = interchange::read_portable(&bytes)?;
+    drop(bytes);
+    let progress = ProgressBar::new("importing", ctx.json);
+    let result = interchange::import_portable(&group, &file, &mut |done, total| {
+        progress.update(done, total)
+    });
+    progress.finish();
+    let stored = result?;
+    let secs = started.elapsed().as_secs_f64();
+    let mut h = String::new();
+    outln!(
+        h,
+        "Imported {} into \"{}\": {} terrain trees, {} contacts with {} conversations, {} plans, {} follow-ups ({secs:.2} s).",
+        args.file.display(),
+        file.group_name().unwrap_or(&group_name),
+        stored.terrain_trees,
+        stored.contacts,
+        stored.conversations,
+        stored.plans,
+        stored.follow_ups,
+    );
+    Ok(Report::new(
+        h,
+        json!({
+            "group": { "id": group.id(), "name": file.group_name().unwrap_or(&group_name) },
+            "file": args.file.display().to_string(),
+            "imported": to_json(&stored)?,
+            "seconds": secs,
+        }),
+    ))
 }

@@ -1,5 +1,6 @@
 //! One module per command; each returns a [`Report`] that `main` prints.
 
+mod backup;
 mod chart;
 mod contact;
 mod demo;
@@ -24,8 +25,8 @@ use std::path::PathBuf;
 use groundwork_core::{Group, Repo};
 
 use crate::args::{
-    BenchmarkCommand, ChartCommand, Cli, Command, ContactCommand, ExportCommand, FollowupCommand,
-    GroupCommand, ImportCommand, PlanCommand, TurfCommand,
+    BackupCommand, BenchmarkCommand, ChartCommand, Cli, Command, ContactCommand, ExportCommand,
+    FollowupCommand, GroupCommand, ImportCommand, PlanCommand, TurfCommand,
 };
 use crate::error::{CliError, Result};
 use crate::output::Report;
@@ -35,6 +36,8 @@ use crate::{resolve, store_open};
 pub(crate) struct Ctx {
     pub(crate) store: PathBuf,
     pub(crate) group: Option<String>,
+    /// `--json`: machine-readable output, so no progress bars.
+    pub(crate) json: bool,
 }
 
 impl Ctx {
@@ -60,6 +63,7 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
     let ctx = Ctx {
         store,
         group: cli.group,
+        json,
     };
     match cli.command {
         Command::Init(a) => init::run(&ctx, &a),
@@ -106,9 +110,13 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
         Command::Status => status::run(&ctx),
         Command::Import(ImportCommand::Csv(a)) => interchange::import_csv(&ctx, &a),
         Command::Import(ImportCommand::Vcard(a)) => interchange::import_vcard(&ctx, &a),
+        Command::Import(ImportCommand::Jsonl(a)) => interchange::import_jsonl(&ctx, &a),
         Command::Export(ExportCommand::Csv(a)) => interchange::export_csv(&ctx, &a),
         Command::Export(ExportCommand::Vcard(a)) => interchange::export_vcard(&ctx, &a),
         Command::Export(ExportCommand::Ical(a)) => interchange::export_ical(&ctx, &a),
+        Command::Export(ExportCommand::Jsonl(a)) => interchange::export_jsonl(&ctx, &a),
+        Command::Backup(BackupCommand::Create(a)) => backup::create(&ctx, &a),
+        Command::Backup(BackupCommand::Restore(a)) => backup::restore(&ctx, &a),
     }
 }
 

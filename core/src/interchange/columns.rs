@@ -247,6 +247,13 @@ pub const PROFILES: &[Profile] = &[
             // VAN's export files (Export → Standard Text) as read by public canvassing and
             // texting tools: \"Voter File VANID\", Zip5, mAddress/mZip5 (mailing), \"Cell Phone\".
             "column names as read from VAN export files by public campaign tools on GitHub (canvass-result sheets, voter texting apps, a VAN enrichment migration)",
+            // Checked 2026-12 against a VAN export's full header row (a public SQL script that
+            // renames every column of a VAN voter export, GitHub): FirstName, MiddleName,
+            // LastName, Suffix, City, State, Zip5, Zip4, mAddress, mCity, mState, mZip5, mZip4,
+            // \"Cell Phone\", \"Home Phone\", \"Preferred Phone\" are as named; added here:
+            // \"Preferred Phone\", mZip4, Suffix. Emails were not in that export; \"Preferred
+            // Email\" stays from the tools above.
+            "a public SQL script renaming the columns of a VAN voter export (GitHub), its full header list",
         ],
         signature: &[
             "Voter File VANID",
@@ -276,9 +283,12 @@ pub const PROFILES: &[Profile] = &[
             ("Cell Phone", Field::Phone(b("mobile"))),
             ("Home Phone", Field::Phone(b("home"))),
             ("Phone", Field::Phone(b(""))),
+            ("Preferred Phone", Field::Phone(b(""))),
             ("Preferred Email", Field::Email(b(""))),
             ("Email", Field::Email(b(""))),
             ("Zip4", Field::Ignore),
+            ("mZip4", Field::Ignore),
+            ("Suffix", Field::Custom(b("name_suffix"))),
         ],
     },
     Profile {
@@ -324,31 +334,28 @@ pub const PROFILES: &[Profile] = &[
     Profile {
         tool: Tool::Mobilize,
         sources: &[
-            "help.mobilize.us, \"Volunteer-facing dashboard instructions\" (Export signups → CSV)",
-            // NOTE: no Mobilize CSV export could be checked; these are the names its public API
-            // gives a person and an attendance, which its exports are assumed to follow.
-            "github.com/mobilizeamerica/api, the person and attendance objects",
+            "help.mobilize.us, \"Volunteer-facing dashboard instructions\" (Shifts and Signups → Export signups, a CSV)",
+            // Checked 2026-12: the export's own headers, lower case with spaces, as read by a
+            // public script that turns Mobilize event-attendance exports into Action Network
+            // uploads (GitHub): `first name`, `last name`, `email`, `zip`, `phone`, `event id`,
+            // `event name`, `start`, `event organization name`. The API's person fields
+            // (given_name, family_name, email_address, phone_number, postal_code), which this
+            // table listed before, are not the CSV's column names.
+            "a public Mobilize-export → Action Network upload script (GitHub), the export's header row",
         ],
-        signature: &[
-            "given_name",
-            "family_name",
-            "email_address",
-            "phone_number",
-            "postal_code",
-            "event_id",
-            "timeslot_id",
-            "attendance_id",
-        ],
-        min_signature: 3,
+        signature: &["event id", "event name", "event organization name", "start"],
+        min_signature: 2,
         columns: &[
-            ("given_name", Field::GivenName),
-            ("family_name", Field::FamilyName),
-            ("email_address", Field::Email(b(""))),
-            ("phone_number", Field::Phone(b(""))),
-            ("postal_code", Field::Address(PostalCode, b(""))),
-            ("event_id", Field::Ignore),
-            ("timeslot_id", Field::Ignore),
-            ("attendance_id", Field::Ignore),
+            ("first name", Field::GivenName),
+            ("last name", Field::FamilyName),
+            ("email", Field::Email(b(""))),
+            ("phone", Field::Phone(b(""))),
+            ("zip", Field::Address(PostalCode, b(""))),
+            // One row per signup: the event is the signup's, not the person's.
+            ("event id", Field::Ignore),
+            ("event name", Field::Ignore),
+            ("start", Field::Ignore),
+            ("event organization name", Field::Ignore),
         ],
     },
     Profile {
