@@ -7,10 +7,12 @@ mod followup;
 mod followups;
 mod group;
 mod groups;
+pub(crate) mod history;
 mod init;
 mod interchange;
 mod invite;
 mod net;
+mod onboarding;
 mod plan;
 mod serve;
 mod status;
@@ -103,6 +105,9 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
         Command::Export(ExportCommand::Csv(a)) => interchange::export_csv(&ctx, &a),
         Command::Export(ExportCommand::Vcard(a)) => interchange::export_vcard(&ctx, &a),
         Command::Export(ExportCommand::Ical(a)) => interchange::export_ical(&ctx, &a),
+        Command::History(a) => history::show(&ctx, &a),
+        Command::Undo(a) => history::undo(&ctx, &a),
+        Command::Onboarding(c) => onboarding::run(&ctx, &c),
     }
 }
 
