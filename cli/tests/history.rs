@@ -55,7 +55,8 @@ impl Laptop {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
         let out = self.ok(&all);
-        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}\n{}", out.stdout))
+        serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}\n{}", out.stdout))
     }
 }
 
@@ -99,7 +100,11 @@ fn history_shows_who_changed_what_and_undo_restores_or_refuses() {
     );
     let refused = l.run(&["undo", &id, &first]);
     assert_eq!(refused.code, Some(1), "{}", refused.stderr);
-    assert!(refused.stderr.contains("name: change"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("name: change"),
+        "{}",
+        refused.stderr
+    );
     assert!(refused.stderr.contains(&later[..12]), "{}", refused.stderr);
     assert!(refused.stderr.contains("--force"), "{}", refused.stderr);
     assert!(refused.stdout.is_empty());
@@ -149,7 +154,10 @@ fn onboarding_from_a_template_with_progress_and_a_benchmark() {
     assert_eq!(p["progress"][0]["done"], 1);
     assert_eq!(p["progress"][0]["next"]["title"], "Hold a one-on-one");
     let table = l.ok(&["onboarding", "progress"]).stdout;
-    assert!(table.contains("1/2") && table.contains("Rosa P."), "{table}");
+    assert!(
+        table.contains("1/2") && table.contains("Rosa P."),
+        "{table}"
+    );
 
     // "Members who took an onboarding task", counted from the records.
     l.ok(&["plan", "add", "Welcome new members"]);

@@ -141,7 +141,10 @@ pub struct Reverted {
     pub version: Version,
 }
 
-fn ser_display<S: serde::Serializer, T: std::fmt::Display>(v: &T, s: S) -> std::result::Result<S::Ok, S::Error> {
+fn ser_display<S: serde::Serializer, T: std::fmt::Display>(
+    v: &T,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
     s.collect_str(v)
 }
 
@@ -163,12 +166,21 @@ fn device_names(members: &crate::proto::membership::MembershipState) -> HashMap<
         .collect()
 }
 
-fn entry_fields(doc: &automerge::AutoCommit, c: &ChangeMeta, effect: &dh::ChangeEffect) -> Vec<FieldChange> {
+fn entry_fields(
+    doc: &automerge::AutoCommit,
+    c: &ChangeMeta,
+    effect: &dh::ChangeEffect,
+) -> Vec<FieldChange> {
     let after = [c.hash];
     let mut out = Vec::new();
     for e in &effect.effects {
         match e {
-            Effect::Key { path, before, after: a, .. } => {
+            Effect::Key {
+                path,
+                before,
+                after: a,
+                ..
+            } => {
                 let (b, a) = (dh::shown(before), dh::shown(a));
                 if b.is_none() && a.is_none() {
                     // An empty field written empty (a new record's unset fields).
@@ -188,7 +200,12 @@ fn entry_fields(doc: &automerge::AutoCommit, c: &ChangeMeta, effect: &dh::Change
                     summary: summary.to_owned(),
                 });
             }
-            Effect::Text { path, before, after: a, .. } => out.push(FieldChange {
+            Effect::Text {
+                path,
+                before,
+                after: a,
+                ..
+            } => out.push(FieldChange {
                 field: path.clone(),
                 before: None,
                 after: None,
@@ -235,10 +252,13 @@ impl Group {
     /// ([`HISTORY_PAGE_MAX`]).
     pub fn history(&self, record: DocId, page: HistoryPage) -> Result<History> {
         let limit = page.limit.clamp(1, HISTORY_PAGE_MAX) as usize;
-        let kind = self.repo.kind_of(&self.id, &record)?.ok_or_else(|| Error::NotFound {
-            kind: "record",
-            id: record.to_string(),
-        })?;
+        let kind = self
+            .repo
+            .kind_of(&self.id, &record)?
+            .ok_or_else(|| Error::NotFound {
+                kind: "record",
+                id: record.to_string(),
+            })?;
         let names = device_names(&self.members()?);
         let me = hex::encode(self.repo.device().0);
         self.read(record, kind, |d| {
@@ -308,7 +328,9 @@ impl Batch<'_> {
                 )));
             }
             let effect = dh::effect(d, &c);
-            let is_log = |p: &str| contact.is_some() && (p == "conversations" || p.starts_with("conversations/"));
+            let is_log = |p: &str| {
+                contact.is_some() && (p == "conversations" || p.starts_with("conversations/"))
+            };
             let mut later = dh::later_edits(d, &c, &effect, is_log);
             let corrections = match contact {
                 Some(id) => conversation_undos(d, id, &c, &effect, &mut later)?,
@@ -323,7 +345,10 @@ impl Batch<'_> {
                     field,
                     changes: hashes
                         .iter()
-                        .filter_map(|h| d.get_change_meta_by_hash(h).map(|m| (h, m.actor.to_bytes().to_vec(), m.timestamp)))
+                        .filter_map(|h| {
+                            d.get_change_meta_by_hash(h)
+                                .map(|m| (h, m.actor.to_bytes().to_vec(), m.timestamp))
+                        })
                         .map(|(h, actor, t)| {
                             let device = dh::device_hex(&actor);
                             ChangeRef {
@@ -344,8 +369,14 @@ impl Batch<'_> {
                 later,
             })));
         }
-        let is_log = |p: &str| contact.is_some() && (p == "conversations" || p.starts_with("conversations/"));
-        let effects: Vec<Effect> = effect.effects.into_iter().filter(|e| !is_log(e.path())).collect();
+        let is_log = |p: &str| {
+            contact.is_some() && (p == "conversations" || p.starts_with("conversations/"))
+        };
+        let effects: Vec<Effect> = effect
+            .effects
+            .into_iter()
+            .filter(|e| !is_log(e.path()))
+            .collect();
         let mut fields: Vec<String> = effects.iter().map(|e| e.path().to_owned()).collect();
         if !effects.is_empty() {
             let deps = c.deps.clone();
@@ -435,7 +466,8 @@ fn conversation_undos(
             .into());
         };
         for (e, other_id, other_rev) in &now {
-            if other_id.as_deref() == Some(id.as_str()) && other_rev.unwrap_or(0) > rev
+            if other_id.as_deref() == Some(id.as_str())
+                && other_rev.unwrap_or(0) > rev
                 && let Some(h) = d.hash_for_opid(e)
             {
                 later.entry(path.clone()).or_default().push(h);

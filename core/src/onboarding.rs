@@ -100,9 +100,7 @@ impl Batch<'_> {
         )?;
         let template = find_template(&settings.onboarding_templates, &start.template)?.clone();
         if template.tasks.is_empty() {
-            return Err(
-                ValidationError::out_of_range("template", "it has no tasks").into(),
-            );
+            return Err(ValidationError::out_of_range("template", "it has no tasks").into());
         }
         let contact = self.read_doc(start.contact.into(), DocKind::Contact, |d| {
             doc::contact::read(d, start.contact)
@@ -110,10 +108,7 @@ impl Batch<'_> {
         if self.onboarding_started(start.contact, &template.name)? {
             return Err(ValidationError::out_of_range(
                 "onboarding",
-                format!(
-                    "{} has already started \"{}\"",
-                    contact.name, template.name
-                ),
+                format!("{} has already started \"{}\"", contact.name, template.name),
             )
             .into());
         }
@@ -170,7 +165,10 @@ impl Group {
     /// How each new member is getting on: per member and template, the partner, tasks done of
     /// all (cancelled ones left out) and the next open task; one member's with `contact`. By
     /// name. From the index: no document is loaded.
-    pub fn onboarding_progress(&self, contact: Option<ContactId>) -> Result<Vec<OnboardingProgress>> {
+    pub fn onboarding_progress(
+        &self,
+        contact: Option<ContactId>,
+    ) -> Result<Vec<OnboardingProgress>> {
         let state = self.repo.lock();
         let mut stmt = state.store.conn.prepare_cached(&format!(
             "SELECT f.contact_id, coalesce(c.name, ''), f.onboarding_template, f.partner, f.status,

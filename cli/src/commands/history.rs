@@ -32,7 +32,10 @@ fn record(group: &Group, query: &str) -> Result<(DocId, String)> {
     };
     let follow_up = || -> Result<(DocId, String)> {
         let id = resolve::follow_up(group, rest)?;
-        Ok((id.into(), format!("follow-up \"{}\"", group.follow_up(id)?.title)))
+        Ok((
+            id.into(),
+            format!("follow-up \"{}\"", group.follow_up(id)?.title),
+        ))
     };
     let plan = || -> Result<(DocId, String)> {
         let (id, title) = resolve::plan(group, rest)?;
@@ -82,7 +85,11 @@ pub(crate) fn show(ctx: &Ctx, args: &HistoryArgs) -> Result<Report> {
             &e.change[..12.min(e.change.len())],
             e.at.as_ref().map(show_time).unwrap_or_default(),
             who,
-            if e.created { "  (created the record)" } else { "" }
+            if e.created {
+                "  (created the record)"
+            } else {
+                ""
+            }
         );
         for f in &e.fields {
             match (&f.before, &f.after) {

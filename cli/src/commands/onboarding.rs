@@ -40,17 +40,19 @@ fn templates(ctx: &Ctx) -> Result<Report> {
             outln!(human, "  {}. {task}", i + 1);
         }
     }
-    Ok(Report::new(human, json!({ "templates": to_json(&templates)? })))
+    Ok(Report::new(
+        human,
+        json!({ "templates": to_json(&templates)? }),
+    ))
 }
 
 fn template_add(ctx: &Ctx, args: &OnboardingTemplateAddArgs) -> Result<Report> {
     let (group, _) = ctx.group()?;
-    let settings = group.update_settings(&Update::new(vec![
-        SettingsEdit::AddOnboardingTemplate {
+    let settings =
+        group.update_settings(&Update::new(vec![SettingsEdit::AddOnboardingTemplate {
             name: args.name.clone(),
             tasks: args.tasks.clone(),
-        },
-    ]))?;
+        }]))?;
     let added = settings
         .onboarding_templates
         .iter()

@@ -105,7 +105,9 @@ pub(crate) enum Effect {
 impl Effect {
     pub(crate) fn path(&self) -> &str {
         match self {
-            Effect::Key { path, .. } | Effect::Text { path, .. } | Effect::List { path, .. } => path,
+            Effect::Key { path, .. } | Effect::Text { path, .. } | Effect::List { path, .. } => {
+                path
+            }
         }
     }
 }
@@ -150,7 +152,11 @@ pub(crate) fn effect(doc: &mut AutoCommit, c: &ChangeMeta) -> ChangeEffect {
         let slot = match objects.iter().position(|(o, _, _)| *o == p.obj) {
             Some(i) => i,
             None => {
-                objects.push((p.obj.clone(), path_of(doc, &p.path, &p.obj, &after), Vec::new()));
+                objects.push((
+                    p.obj.clone(),
+                    path_of(doc, &p.path, &p.obj, &after),
+                    Vec::new(),
+                ));
                 objects.len() - 1
             }
         };
@@ -232,7 +238,9 @@ pub(crate) fn effect(doc: &mut AutoCommit, c: &ChangeMeta) -> ChangeEffect {
     out
 }
 
-fn owned(v: Result<Option<(Value<'_>, ObjId)>, automerge::AutomergeError>) -> Option<(Value<'static>, ObjId)> {
+fn owned(
+    v: Result<Option<(Value<'_>, ObjId)>, automerge::AutomergeError>,
+) -> Option<(Value<'static>, ObjId)> {
     v.ok().flatten().map(|(v, id)| (v.into_owned(), id))
 }
 
@@ -266,7 +274,12 @@ fn path_of(doc: &AutoCommit, path: &[(ObjId, Prop)], obj: &ObjId, heads: &[Chang
 
 /// A short description of a list entry: its `id`-less scalar fields, e.g. `label: mobile, value:
 /// 0612…`, or the value itself for a plain list item.
-pub(crate) fn describe_entry(doc: &AutoCommit, item: &ObjId, value: &Value<'_>, heads: &[ChangeHash]) -> String {
+pub(crate) fn describe_entry(
+    doc: &AutoCommit,
+    item: &ObjId,
+    value: &Value<'_>,
+    heads: &[ChangeHash],
+) -> String {
     let text = match value {
         Value::Object(ObjType::Map) => {
             let mut fields = Vec::new();
@@ -314,7 +327,10 @@ pub(crate) fn text_summary(before: &str, after: &str) -> String {
         (0, true) => "unchanged".to_owned(),
         (0, false) => format!("added \"{}\"", shorten(&inserted, 60)),
         (n, true) => format!("removed {n} characters"),
-        (n, false) => format!("replaced {n} characters with \"{}\"", shorten(&inserted, 60)),
+        (n, false) => format!(
+            "replaced {n} characters with \"{}\"",
+            shorten(&inserted, 60)
+        ),
     }
 }
 
@@ -356,7 +372,9 @@ pub(crate) fn later_edits(
             continue;
         }
         match e {
-            Effect::Key { obj, key, path, .. } => keys.push((raw(obj), Some(key.clone()), path.clone())),
+            Effect::Key { obj, key, path, .. } => {
+                keys.push((raw(obj), Some(key.clone()), path.clone()))
+            }
             Effect::Text { obj, path, .. } => keys.push((raw(obj), None, path.clone())),
             Effect::List {
                 obj,
@@ -378,7 +396,12 @@ pub(crate) fn later_edits(
             .iter()
             .filter_map(|o| {
                 let parents = doc_ref.parents_at(o, &[c.hash]).ok()?;
-                let path: Vec<(ObjId, Prop)> = parents.map(|p| (p.obj, p.prop)).collect::<Vec<_>>().into_iter().rev().collect();
+                let path: Vec<(ObjId, Prop)> = parents
+                    .map(|p| (p.obj, p.prop))
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
                 Some((raw(o), path_of(doc_ref, &path, o, &[c.hash])))
             })
             .filter(|(_, p)| !skip_path(p))
@@ -411,7 +434,8 @@ pub(crate) fn later_edits(
                 && let Some(el) = op.key.to_opid()
             {
                 let el = (el.counter(), el.actor().to_bytes().to_vec());
-                if let Some((_, _, path)) = elements.iter().find(|(l, e, _)| *l == obj && *e == el) {
+                if let Some((_, _, path)) = elements.iter().find(|(l, e, _)| *l == obj && *e == el)
+                {
                     hit = Some(path);
                 }
             }
@@ -434,24 +458,36 @@ pub(crate) fn later_edits(
 
 /// Writes the inverse of `effects` into `doc`, which is isolated at the change being undone:
 /// each field gets back the state it had at `before` (the change's dependencies).
-pub(crate) fn undo(doc: &mut AutoCommit, effects: &[Effect], before: &[ChangeHash]) -> Result<(), Error> {
+pub(crate) fn undo(
+    doc: &mut AutoCommit,
+    effects: &[Effect],
+    before: &[ChangeHash],
+) -> Result<(), Error> {
     for e in effects {
         match e {
-            Effect::Key { obj, key, before: old, .. } => match old {
+            Effect::Key {
+                obj,
+                key,
+                before: old,
+                ..
+            } => match old {
                 None => {
                     if doc.get(obj, key.as_str()).map_err(am)?.is_some() {
                         doc.delete(obj, key.as_str()).map_err(am)?;
                     }
                 }
                 Some((Value::Scalar(s), _)) => {
-                    doc.put(obj, key.as_str(), s.clone().into_owned()).map_err(am)?;
+                    doc.put(obj, key.as_str(), s.clone().into_owned())
+                        .map_err(am)?;
                 }
                 Some((Value::Object(ty), old_obj)) => {
                     let new = doc.put_object(obj, key.as_str(), *ty).map_err(am)?;
                     copy_at(doc, old_obj, before, &new)?;
                 }
             },
-            Effect::Text { obj, before: old, .. } => {
+            Effect::Text {
+                obj, before: old, ..
+            } => {
                 doc.update_text(obj, old.as_str()).map_err(am)?;
             }
             Effect::List {
@@ -473,7 +509,10 @@ pub(crate) fn undo(doc: &mut AutoCommit, effects: &[Effect], before: &[ChangeHas
                 // Put back what it removed, each after the entry that preceded it.
                 let mut pos = 0;
                 for (id, value) in old {
-                    let here = doc.list_range(obj, ..).find(|i| i.id() == *id).map(|i| i.index);
+                    let here = doc
+                        .list_range(obj, ..)
+                        .find(|i| i.id() == *id)
+                        .map(|i| i.index);
                     match here {
                         Some(i) => pos = i + 1,
                         None => {
@@ -497,7 +536,12 @@ pub(crate) fn undo(doc: &mut AutoCommit, effects: &[Effect], before: &[ChangeHas
 }
 
 /// Copies object `from` as it was at `heads` into the empty object `to`.
-fn copy_at(doc: &mut AutoCommit, from: &ObjId, heads: &[ChangeHash], to: &ObjId) -> Result<(), Error> {
+fn copy_at(
+    doc: &mut AutoCommit,
+    from: &ObjId,
+    heads: &[ChangeHash],
+    to: &ObjId,
+) -> Result<(), Error> {
     match doc.object_type(from).map_err(am)? {
         ObjType::Map | ObjType::Table => {
             let keys: Vec<String> = doc.keys_at(from, heads).collect();

@@ -69,7 +69,13 @@ fn history_names_the_device_and_the_fields_it_changed() {
 
     // Pages: the newest first, then the next.
     let page = a
-        .history(ana.id.into(), HistoryPage { limit: 1, offset: 1 })
+        .history(
+            ana.id.into(),
+            HistoryPage {
+                limit: 1,
+                offset: 1,
+            },
+        )
         .expect("page");
     assert_eq!(page.entries.len(), 1);
     assert!(page.entries[0].created);
@@ -121,12 +127,21 @@ fn undo_restores_the_fields_of_one_change_and_keeps_later_edits_elsewhere() {
     // And it is a change of its own in the history, newest.
     let undo = newest(&g, ana.id.into());
     assert!(undo.this_device);
-    assert!(undo.fields.iter().any(|f| f.field == "name"
-        && f.after.as_deref() == Some("Ana Ruiz")));
+    assert!(
+        undo.fields
+            .iter()
+            .any(|f| f.field == "name" && f.after.as_deref() == Some("Ana Ruiz"))
+    );
 
     // The change that created the record cannot be undone.
     let created = g
-        .history(ana.id.into(), HistoryPage { limit: 500, offset: 0 })
+        .history(
+            ana.id.into(),
+            HistoryPage {
+                limit: 500,
+                offset: 0,
+            },
+        )
         .expect("h")
         .entries
         .into_iter()
@@ -195,11 +210,7 @@ fn an_undo_syncs_and_merges_with_a_concurrent_edit_of_another_field() {
     let ana = a
         .create_contact(&NewContact::named("Ana Ruiz"))
         .expect("contact");
-    edit(
-        &a,
-        ana.id,
-        vec![ContactEdit::SetName("Wrong".into())],
-    );
+    edit(&a, ana.id, vec![ContactEdit::SetName("Wrong".into())]);
     let bad = newest(&a, ana.id.into()).change;
     let (_rb, b) = replica_of(&a);
     // Apart: a undoes the bad rename, b adds a phone and a note.
@@ -233,7 +244,9 @@ fn undoing_a_conversation_correction_records_a_further_correction() {
     let ana = g
         .create_contact(&NewContact::named("Ana Ruiz"))
         .expect("contact");
-    let conversation = g.record_conversation(ana.id, &talk(Some(2), 3)).expect("talk");
+    let conversation = g
+        .record_conversation(ana.id, &talk(Some(2), 3))
+        .expect("talk");
     let first = newest(&g, ana.id.into()).change;
     g.correct_conversation(ana.id, conversation, &talk(Some(1), 3))
         .expect("correct");
@@ -248,7 +261,10 @@ fn undoing_a_conversation_correction_records_a_further_correction() {
     let c = g.contact(ana.id).expect("c");
     assert_eq!(c.assessment, Some(2));
     assert_eq!(c.conversations.len(), 1);
-    assert_eq!(c.conversations[0].revision, 3, "the log keeps every revision");
+    assert_eq!(
+        c.conversations[0].revision, 3,
+        "the log keeps every revision"
+    );
 
     // Undoing the first record again would conflict with the revisions after it; a
     // conversation's first record is never undone.
@@ -289,8 +305,11 @@ fn follow_ups_and_plans_undo_too() {
         )
         .expect("tactic");
     let tactic = plan.tactics[0].clone();
-    g.update_plan(plan.id, &Update::new(vec![PlanEdit::RemoveTactic(tactic.id)]))
-        .expect("remove");
+    g.update_plan(
+        plan.id,
+        &Update::new(vec![PlanEdit::RemoveTactic(tactic.id)]),
+    )
+    .expect("remove");
     let removal = newest(&g, plan.id.into());
     assert!(
         removal
@@ -302,6 +321,9 @@ fn follow_ups_and_plans_undo_too() {
         .expect("undo");
     let back = g.plan(plan.id).expect("plan");
     assert_eq!(back.tactics.len(), 1);
-    assert_eq!(back.tactics[0].id, tactic.id, "the entry comes back with its id");
+    assert_eq!(
+        back.tactics[0].id, tactic.id,
+        "the entry comes back with its id"
+    );
     assert_eq!(back.tactics[0].description, "Petition delivery");
 }

@@ -36,8 +36,13 @@ fn start(contact: crate::ids::ContactId, partner: &str) -> OnboardingStart {
 fn starting_from_a_template_makes_one_task_per_step_in_one_write() {
     let (_r, g) = group();
     with_template(&g);
-    let bea = g.create_contact(&NewContact::named("Bea Ortiz")).expect("c");
-    let first_due = Utc.with_ymd_and_hms(2026, 3, 2, 18, 0, 0).single().expect("t");
+    let bea = g
+        .create_contact(&NewContact::named("Bea Ortiz"))
+        .expect("c");
+    let first_due = Utc
+        .with_ymd_and_hms(2026, 3, 2, 18, 0, 0)
+        .single()
+        .expect("t");
     let mut sub = g.subscribe(crate::events::Filter::Group);
     let tasks = g
         .start_onboarding(&OnboardingStart {
@@ -93,14 +98,20 @@ fn starting_from_a_template_makes_one_task_per_step_in_one_write() {
             ..start(cy.id, "Sam T.")
         })
         .expect("start");
-    assert!(tasks.iter().all(|t| t.assignee == "Sam T." && t.due.is_none()));
+    assert!(
+        tasks
+            .iter()
+            .all(|t| t.assignee == "Sam T." && t.due.is_none())
+    );
 }
 
 #[test]
 fn progress_moves_as_tasks_are_done_and_a_benchmark_counts_members_who_took_a_task() {
     let (repo, g) = group();
     with_template(&g);
-    let bea = g.create_contact(&NewContact::named("Bea Ortiz")).expect("c");
+    let bea = g
+        .create_contact(&NewContact::named("Bea Ortiz"))
+        .expect("c");
     let cy = g.create_contact(&NewContact::named("Cy Lee")).expect("c");
     let bea_tasks = g.start_onboarding(&start(bea.id, "Rosa P.")).expect("bea");
     let cy_tasks = g
@@ -138,7 +149,10 @@ fn progress_moves_as_tasks_are_done_and_a_benchmark_counts_members_who_took_a_ta
     assert_eq!((b.done, b.total), (0, 3));
     assert_eq!(b.partner.as_deref(), Some("Rosa P."));
     assert_eq!(b.next.as_ref().map(|n| n.id), Some(bea_tasks[0].id));
-    assert_eq!((row("Cy Lee", None).done, row("Cy Lee", None).total), (0, 1));
+    assert_eq!(
+        (row("Cy Lee", None).done, row("Cy Lee", None).total),
+        (0, 1)
+    );
     assert_eq!(progress.len(), 3);
     assert_eq!(progress[0].name, "Bea Ortiz", "by name");
 
@@ -147,7 +161,10 @@ fn progress_moves_as_tasks_are_done_and_a_benchmark_counts_members_who_took_a_ta
     g.complete_follow_up(bea_tasks[1].id, "").expect("done");
     let b = &g.onboarding_progress(Some(bea.id)).expect("p")[0];
     assert_eq!((b.done, b.total), (2, 3));
-    assert_eq!(b.next.as_ref().map(|n| n.title.as_str()), Some("Hold a one-on-one"));
+    assert_eq!(
+        b.next.as_ref().map(|n| n.title.as_str()),
+        Some("Hold a one-on-one")
+    );
     assert_eq!(g.count_records(&took_a_task).expect("n"), 1);
 
     // Cy's partner marks one of Cy's tasks done: Cy took a task too.
