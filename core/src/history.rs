@@ -422,7 +422,7 @@ fn conversation_undos(
             d.get_at(e, k, heads)
                 .ok()
                 .flatten()
-                .and_then(|(v, _)| v.to_str().map(str::to_owned))
+                .and_then(|(v, _)| v.as_str().map(str::to_owned))
         };
         let rev = d
             .get_at(e, "revision", heads)

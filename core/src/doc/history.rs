@@ -264,7 +264,7 @@ fn path_of(doc: &AutoCommit, path: &[(ObjId, Prop)], obj: &ObjId, heads: &[Chang
                     .get_at(child, "id", heads)
                     .ok()
                     .flatten()
-                    .and_then(|(v, _)| v.to_str().map(str::to_owned));
+                    .and_then(|(v, _)| v.as_str().map(str::to_owned));
                 parts.push(id.unwrap_or_else(|| index.to_string()));
             }
         }
