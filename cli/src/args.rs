@@ -97,6 +97,14 @@ pub(crate) enum Command {
     /// (iCalendar), or the whole group (JSON lines, for leaving Groundwork)
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Who changed what in a record, and when (newest first)
+    History(HistoryArgs),
+    /// Undo one change of a record by a new change (see `groundwork history`)
+    #[command(long_about = UNDO_ABOUT)]
+    Undo(UndoArgs),
+    /// Onboarding templates, starting a new member's onboarding, and everyone's progress
+    #[command(subcommand)]
+    Onboarding(OnboardingCommand),
     /// An encrypted backup of the whole store (every group, this device's key, all history),
     /// and restoring it on a new computer
     #[command(subcommand, long_about = BACKUP_ABOUT)]
@@ -1403,4 +1411,111 @@ pub(crate) struct TurfReturnArgs {
     /// The turf: its name (or the start of it) or id
     #[arg(value_name = "TURF")]
     pub(crate) turf: String,
+}
+
+// --- history, undo and onboarding ------------------------------------------------------------
+
+const RECORD_HELP: &str = "The record: a contact (id or name), a follow-up (id, the first \
+characters are enough) or a plan (id or title); `contact:`, `followup:` or `plan:` in front \
+says which";
+
+const UNDO_ABOUT: &str = "\
+Undo one change of a record by a new change.
+
+The fields that change touched get back what they held before it; later edits of other fields
+stay. If a later change touched one of the same fields, nothing is written and the command says
+which changes did: undo anyway with --force (the later value then stays beside the restored one
+as a conflict to settle with `contact show`). The undo is an ordinary edit: it syncs like any
+other. A conversation stays in the log: undoing a correction records a further correction that
+brings back the earlier words.";
+
+#[derive(Args, Debug)]
+pub(crate) struct HistoryArgs {
+    #[arg(value_name = "RECORD", help = RECORD_HELP)]
+    pub(crate) record: String,
+    /// Show at most this many changes (at most 500)
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub(crate) limit: u32,
+    /// Skip this many of the newest changes (for the next page)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) offset: u32,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct UndoArgs {
+    #[arg(value_name = "RECORD", help = RECORD_HELP)]
+    pub(crate) record: String,
+    /// The change to undo: its hash as `groundwork history` shows it (8 or more characters)
+    #[arg(value_name = "CHANGE")]
+    pub(crate) change: String,
+    /// Undo it even though later changes touched the same fields
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum OnboardingCommand {
+    /// The group's onboarding templates and their tasks
+    Templates,
+    /// Add or remove a template
+    #[command(subcommand)]
+    Template(OnboardingTemplateCommand),
+    /// Start a new member's onboarding: one task per step of a template, with a partner
+    Start(OnboardingStartArgs),
+    /// How each new member is getting on: partner, tasks done, the next task
+    Progress(OnboardingProgressArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum OnboardingTemplateCommand {
+    /// Add a template: a checklist of small, discrete tasks (an admin's act)
+    Add(OnboardingTemplateAddArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct OnboardingTemplateAddArgs {
+    /// The template's name ("New tenant member")
+    #[arg(value_name = "NAME")]
+    pub(crate) name: String,
+    /// A task, in order; repeatable ("Come to a building meeting")
+    #[arg(long = "task", value_name = "TASK", required = true)]
+    pub(crate) tasks: Vec<String>,
+}
+
+/// Who takes an onboarding's tasks.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TasksFor {
+    /// The new member takes them; the partner helps
+    Member,
+    /// The partner takes them, with the new member
+    Partner,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct OnboardingStartArgs {
+    /// The new member: a contact's id or name
+    #[arg(value_name = "CONTACT")]
+    pub(crate) contact: String,
+    /// The template, by name
+    #[arg(long, value_name = "NAME")]
+    pub(crate) template: String,
+    /// The experienced member paired with the new one
+    #[arg(long, value_name = "ORGANIZER")]
+    pub(crate) partner: String,
+    /// Who takes the tasks
+    #[arg(long, value_enum, default_value = "member", value_name = "WHO")]
+    pub(crate) tasks_for: TasksFor,
+    /// When the first task is due: a date (end of that day) or a time
+    #[arg(long, value_name = "DATE", value_parser = when::parse_due)]
+    pub(crate) due: Option<Timestamp>,
+    /// Days between one task's due date and the next's
+    #[arg(long, value_name = "DAYS", requires = "due", value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub(crate) every: Option<u32>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct OnboardingProgressArgs {
+    /// Only this new member: a contact's id or name
+    #[arg(value_name = "CONTACT")]
+    pub(crate) contact: Option<String>,
 }

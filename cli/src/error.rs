@@ -107,6 +107,7 @@ impl From<CoreError> for CliError {
             CoreError::Permission(_) => CliError::user(e.to_string())
                 .hint("only an admin of the group can do this; ask one of its admins"),
             CoreError::Store(s) => s.into(),
+            CoreError::RevertConflict(c) => crate::commands::history::conflict_error(&c),
             other => CliError::failure(other.to_string()),
         }
     }

@@ -95,6 +95,15 @@ impl<'a> Batch<'a> {
         self.now = at;
     }
 
+    pub(crate) fn group_id(&self) -> GroupId {
+        self.group
+    }
+
+    /// The store, for index reads inside the batch's transaction-to-be.
+    pub(crate) fn store(&self) -> &crate::store::Store {
+        &self.state.store
+    }
+
     // --- documents ---------------------------------------------------------------------------
 
     fn touch(&mut self, id: DocId, expected: Option<DocKind>) -> Result<&mut Touched> {
@@ -220,7 +229,7 @@ impl<'a> Batch<'a> {
     }
 
     /// Applies `f` as one change, at `base` when given (then merged with everything since).
-    fn modify<T>(
+    pub(crate) fn modify<T>(
         &mut self,
         id: DocId,
         kind: DocKind,
@@ -411,6 +420,21 @@ impl<'a> Batch<'a> {
         })
     }
 
+    /// Creates an onboarding task started from a template: the follow-up and its step in the
+    /// template, in one change.
+    pub(crate) fn create_onboarding_task(
+        &mut self,
+        id: FollowUpId,
+        new: &NewFollowUp,
+        step: &crate::model::OnboardingStep,
+    ) -> Result<()> {
+        let now = self.now;
+        self.create(id.into(), DocKind::FollowUp, |d| {
+            doc::followup::create(d, id, new, now)?;
+            doc::followup::put_onboarding(d, step)
+        })
+    }
+
     /// Applies per-field edits to a follow-up.
     pub fn update_follow_up(
         &mut self,
@@ -495,10 +519,10 @@ impl<'a> Batch<'a> {
         })
     }
 
-    /// Settles a conflict on `field` of a record by choosing one of its values.
-    pub fn resolve_conflict(&mut self, record: DocId, field: &str, chosen: &str) -> Result<()> {
-        let kind = match self.touched.get(&record) {
-            Some(t) => t.kind,
+    /// The kind of a record in this batch or the store.
+    pub(crate) fn kind_of_record(&self, record: DocId) -> Result<DocKind> {
+        match self.touched.get(&record) {
+            Some(t) => Ok(t.kind),
             None => self
                 .state
                 .store
@@ -506,8 +530,13 @@ impl<'a> Batch<'a> {
                 .ok_or_else(|| Error::NotFound {
                     kind: "record",
                     id: record.to_string(),
-                })?,
-        };
+                }),
+        }
+    }
+
+    /// Settles a conflict on `field` of a record by choosing one of its values.
+    pub fn resolve_conflict(&mut self, record: DocId, field: &str, chosen: &str) -> Result<()> {
+        let kind = self.kind_of_record(record)?;
         self.modify(record, kind, None, |d| {
             doc::resolve_conflict(d, field, chosen)
         })
@@ -596,7 +625,7 @@ impl<'a> Batch<'a> {
         Ok(state.logs.get(&state.store, &self.group)?.state().clone())
     }
 
-    fn require_admin(&mut self, what: &str) -> Result<()> {
+    pub(crate) fn require_admin(&mut self, what: &str) -> Result<()> {
         let me = self.repo.device();
         if self.membership()?.is_admin(&me) {
             Ok(())

@@ -19,6 +19,7 @@
 
 pub(crate) mod contact;
 pub(crate) mod followup;
+pub(crate) mod history;
 pub(crate) mod plan;
 pub(crate) mod settings;
 pub(crate) mod terrain;

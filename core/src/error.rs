@@ -136,6 +136,10 @@ pub enum Error {
     /// A document could not be read or changed.
     #[error(transparent)]
     Document(#[from] DocumentError),
+    /// Undoing a change would overwrite later edits of the same fields: the user decides
+    /// (undo with `force`, or leave it).
+    #[error("{0}")]
+    RevertConflict(Box<crate::history::RevertConflict>),
 }
 
 #[cfg(feature = "store")]

@@ -99,7 +99,12 @@ impl Group {
     }
 
     /// Reads a document, from the cache or the store.
-    fn read<T>(&self, id: DocId, kind: DocKind, f: impl FnOnce(&mut AutoCommit) -> T) -> Result<T> {
+    pub(crate) fn read<T>(
+        &self,
+        id: DocId,
+        kind: DocKind,
+        f: impl FnOnce(&mut AutoCommit) -> T,
+    ) -> Result<T> {
         let mut state = self.repo.lock();
         let key = (self.id, id);
         let mut doc = match state.cache.take(&key) {

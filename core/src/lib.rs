@@ -51,6 +51,8 @@ pub mod error;
 pub mod events;
 #[cfg(feature = "store")]
 mod group;
+#[cfg(feature = "store")]
+pub mod history;
 pub mod ids;
 pub mod interchange;
 #[cfg(feature = "store")]
@@ -58,6 +60,8 @@ mod membership;
 pub mod model;
 #[cfg(feature = "store")]
 pub mod node;
+#[cfg(feature = "store")]
+pub mod onboarding;
 #[cfg(feature = "store")]
 pub mod query;
 #[cfg(feature = "store")]

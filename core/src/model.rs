@@ -21,7 +21,9 @@ pub use contact::{
     Contact, ContactEdit, ContactList, ContactUpdate, NewContact, Relationship, RelationshipKind,
 };
 pub use conversation::{Channel, Conversation, ConversationSteps, NewConversation};
-pub use followup::{FollowUp, FollowUpEdit, FollowUpKind, FollowUpStatus, NewFollowUp};
+pub use followup::{
+    FollowUp, FollowUpEdit, FollowUpKind, FollowUpStatus, NewFollowUp, OnboardingStep,
+};
 pub use plan::{
     Benchmark, Goal, Horizon, NewPlan, Plan, PlanEdit, Reflection, ReflectionPart, Tactic,
     TerrainQuestion,

@@ -999,4 +999,6 @@ fn write_authority_is_checked_on_every_change_even_when_relayed() {
 }
 
 mod turf;
+mod history;
+mod onboarding;
 mod workflows;

@@ -8,10 +8,12 @@ mod followup;
 mod followups;
 mod group;
 mod groups;
+pub(crate) mod history;
 mod init;
 mod interchange;
 mod invite;
 mod net;
+mod onboarding;
 mod plan;
 mod serve;
 mod status;
@@ -117,6 +119,9 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
         Command::Export(ExportCommand::Jsonl(a)) => interchange::export_jsonl(&ctx, &a),
         Command::Backup(BackupCommand::Create(a)) => backup::create(&ctx, &a),
         Command::Backup(BackupCommand::Restore(a)) => backup::restore(&ctx, &a),
+        Command::History(a) => history::show(&ctx, &a),
+        Command::Undo(a) => history::undo(&ctx, &a),
+        Command::Onboarding(c) => onboarding::run(&ctx, &c),
     }
 }
 

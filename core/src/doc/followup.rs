@@ -10,7 +10,8 @@ use crate::error::{Error, ValidationError};
 use crate::ids::{ContactId, ConversationId, FollowUpId, PlanId};
 use crate::model::validate;
 use crate::model::{
-    FollowUp, FollowUpEdit, FollowUpKind, FollowUpStatus, NewFollowUp, TextEdit, Timestamp,
+    FollowUp, FollowUpEdit, FollowUpKind, FollowUpStatus, NewFollowUp, OnboardingStep, TextEdit,
+    Timestamp,
 };
 
 const KNOWN: &[&str] = &[
@@ -28,6 +29,8 @@ const KNOWN: &[&str] = &[
     "completed_at",
     "repeat_every_days",
     "previous",
+    "onboarding_template",
+    "onboarding_step",
 ];
 
 /// The longest gap between recurring check-ins: a year.
@@ -107,6 +110,17 @@ pub(crate) fn create(
         new.previous.map(|p| p.to_string()).as_deref(),
     )?;
     Ok(())
+}
+
+/// Marks a new onboarding task as step `step` (from 1) of the template named `template`, so
+/// progress per new member and template comes from the index. Written with the task, never
+/// changed after.
+pub(crate) fn put_onboarding(doc: &mut AutoCommit, step: &OnboardingStep) -> Result<(), Error> {
+    let template = validate::required("template name", &step.template)?;
+    doc.put(ROOT, "onboarding_template", template.as_str())
+        .map_err(am)?;
+    doc.put(ROOT, "onboarding_step", u64::from(step.step))
+        .map_err(am)
 }
 
 pub(crate) fn apply(doc: &mut AutoCommit, edit: &FollowUpEdit) -> Result<(), Error> {
@@ -199,6 +213,15 @@ pub(crate) fn read(doc: &mut AutoCommit, id: FollowUpId) -> FollowUp {
         previous: r
             .opt_str(&ROOT, "previous", "previous")
             .and_then(|s| FollowUpId::parse(&s).ok()),
+        onboarding: r
+            .opt_str(&ROOT, "onboarding_template", "onboarding_template")
+            .map(|template| OnboardingStep {
+                template,
+                step: r
+                    .int(&ROOT, "onboarding_step", "onboarding_step")
+                    .and_then(|s| u32::try_from(s).ok())
+                    .unwrap_or(0),
+            }),
         meta: r.finish(KNOWN, version),
     }
 }

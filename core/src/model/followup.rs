@@ -84,7 +84,18 @@ pub struct FollowUp {
     pub repeat_every_days: Option<u32>,
     /// The follow-up whose completion scheduled this one (a recurring check-in's chain).
     pub previous: Option<FollowUpId>,
+    /// For an onboarding task started from a template: which template, which step.
+    pub onboarding: Option<OnboardingStep>,
     pub meta: RecordMeta,
+}
+
+/// Where an onboarding task sits in the template it was started from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OnboardingStep {
+    /// The template's name when the onboarding started.
+    pub template: String,
+    /// The task's place in the template, from 1.
+    pub step: u32,
 }
 
 /// A follow-up to create.

@@ -339,8 +339,8 @@ pub(crate) fn follow_up(w: &Writer<'_>, f: &FollowUp) -> Result<(), StoreError> 
         .execute(params![w.group.as_bytes(), doc.as_bytes()])?;
     w.tx.prepare_cached(
         "INSERT OR REPLACE INTO followups_idx (group_id, followup_id, kind, title, contact_id, plan_id, assignee, due, status,
-           created_at, completed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+           created_at, completed_at, partner, onboarding_template, onboarding_step)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         w.group.as_bytes(),
@@ -354,6 +354,9 @@ pub(crate) fn follow_up(w: &Writer<'_>, f: &FollowUp) -> Result<(), StoreError> 
         f.status.as_str(),
         f.created_at.timestamp_millis(),
         f.completed_at.map(|t| t.timestamp_millis()),
+        f.partner,
+        f.onboarding.as_ref().map(|o| o.template.as_str()),
+        f.onboarding.as_ref().map(|o| o.step),
     ])?;
     if let Some(c) = f.contact {
         link(w, c.as_bytes(), &doc, DocKind::FollowUp)?;

@@ -171,4 +171,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX knocks_by_contact ON knocks_idx (group_id, contact_id, at);
     "#,
+    // 5: onboarding progress from the index: a follow-up's partner and, for a task started from
+    // a template, the template's name and the task's step. Rebuilt from the documents on the
+    // next open, as after migration 3.
+    r#"
+    ALTER TABLE followups_idx ADD COLUMN partner TEXT;
+    ALTER TABLE followups_idx ADD COLUMN onboarding_template TEXT;
+    ALTER TABLE followups_idx ADD COLUMN onboarding_step INTEGER;
+    CREATE INDEX followups_by_kind ON followups_idx (group_id, kind, contact_id);
+    INSERT OR REPLACE INTO meta (key, value) VALUES ('reindex', x'01');
+    "#,
 ];
