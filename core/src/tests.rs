@@ -998,7 +998,7 @@ fn write_authority_is_checked_on_every_change_even_when_relayed() {
     ));
 }
 
-mod turf;
 mod history;
 mod onboarding;
+mod turf;
 mod workflows;
