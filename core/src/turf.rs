@@ -220,7 +220,8 @@ impl Group {
             organizer,
             devices,
             size: contacts.len() as u64,
-            handed_out_at: chrono::Utc::now(),
+            // Stored to the millisecond: the turf read back must equal the one returned here.
+            handed_out_at: chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 3),
             handed_out_by: me,
             returned_at: None,
         };
@@ -253,7 +254,7 @@ impl Group {
         }
         let turf = self.turf(id)?;
         if turf.is_out() {
-            let now = chrono::Utc::now();
+            let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 3);
             self.batch(|b| b.mark_turf_returned(id, now))?;
         }
         let members = self.members()?;

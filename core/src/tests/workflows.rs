@@ -998,8 +998,9 @@ fn canvass_day_with_turf_out_knocks_and_conversations_in_and_follow_ups_made() {
         "door to door: floor by floor, apartment by apartment"
     );
 
-    // Tuesday evening, on the phone.
-    let evening = Utc::now() + Duration::hours(1);
+    // Tuesday evening, on the phone. The doors follow each other a few milliseconds apart, so
+    // that all of them fall between the real hand-out and the real return below.
+    let evening = Utc::now();
     let knock = |c, outcome, minutes: i64| {
         phone
             .record_knock(
@@ -1007,7 +1008,7 @@ fn canvass_day_with_turf_out_knocks_and_conversations_in_and_follow_ups_made() {
                 &NewKnock {
                     outcome,
                     organizer: "Rosa P.".into(),
-                    at: evening + Duration::minutes(minutes),
+                    at: evening + Duration::milliseconds(minutes),
                     note: String::new(),
                 },
             )
@@ -1027,7 +1028,7 @@ fn canvass_day_with_turf_out_knocks_and_conversations_in_and_follow_ups_made() {
                 channel: Channel::Door,
                 ..one_on_one(
                     "Rosa P.",
-                    evening + Duration::minutes(6),
+                    evening + Duration::milliseconds(6),
                     Some(2),
                     "Bring Carla to Thursday's tenant meeting",
                 )
@@ -1041,7 +1042,7 @@ fn canvass_day_with_turf_out_knocks_and_conversations_in_and_follow_ups_made() {
             dmitri,
             &one_on_one(
                 "Rosa P.",
-                evening + Duration::minutes(30),
+                evening + Duration::milliseconds(30),
                 Some(1),
                 "Ask Dmitri to sign up floor 2",
             ),
@@ -1129,7 +1130,10 @@ fn canvass_day_with_turf_out_knocks_and_conversations_in_and_follow_ups_made() {
     assert_eq!(seen.held, 3);
     assert!(seen.partial, "three of five: the tablet says so");
 
-    // Friday: the turf comes back.
+    // Friday: the turf comes back (after the last door).
+    while Utc::now() <= evening + Duration::milliseconds(60) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     laptop.return_turf(turf.id).expect("return");
     run(&phone, &laptop).expect("sync");
     assert!(names(&phone).is_empty(), "the phone needs only its turf");
