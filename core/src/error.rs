@@ -138,6 +138,7 @@ pub enum Error {
     Document(#[from] DocumentError),
     /// Undoing a change would overwrite later edits of the same fields: the user decides
     /// (undo with `force`, or leave it).
+    #[cfg(feature = "store")]
     #[error("{0}")]
     RevertConflict(Box<crate::history::RevertConflict>),
 }

@@ -29,6 +29,7 @@ pub mod columns;
 pub mod csv;
 pub mod ical;
 mod plan;
+#[cfg(feature = "store")]
 pub mod portable;
 pub mod vcard;
 
@@ -42,6 +43,7 @@ pub use plan::{
     Additions, IMPORT_BATCH, ImportPlan, ImportSummary, KnownContacts, NoContacts, RowAction,
     RowPlan, plan_records,
 };
+#[cfg(feature = "store")]
 pub use portable::{
     PORTABLE_FORMAT_NAME, PORTABLE_FORMAT_VERSION, PortableFile, PortableSummary, export_portable,
     import_portable, read_portable,
