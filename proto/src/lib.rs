@@ -8,6 +8,7 @@
 //!   grant, and the deterministic rule that turns any set of operations into one state.
 //! - [`fingerprint`]: a number people read aloud to check they see the same device.
 
+pub mod change_layout;
 pub mod fingerprint;
 pub mod invite;
 pub mod membership;

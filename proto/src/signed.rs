@@ -4,8 +4,9 @@
 //! A change is signed over its Automerge change hash (SHA-256 of the change, computed by the
 //! receiver from the bytes it got); the author is the change's Automerge actor, which must be the
 //! signing device's public key. [`verify_changes`] is the one gate changes from elsewhere pass
-//! before anything applies them: sizes bounded, only plain change chunks, decoding under
-//! `catch_unwind`, author and signature checked. Whether the author may write the record is
+//! before anything applies them: sizes bounded, only plain change chunks, every length and run
+//! inside walked against the bytes ([`crate::change_layout`]), decoding under `catch_unwind`,
+//! author and signature checked. Whether the author may write the record is
 //! decided by the store, which knows the grants.
 
 use std::panic::catch_unwind;
@@ -13,6 +14,7 @@ use std::panic::catch_unwind;
 use iroh_base::{PublicKey, SecretKey, Signature};
 use serde::{Deserialize, Serialize};
 
+use crate::change_layout::{LayoutError, MAX_CHANGE_OPS, check_change_layout};
 use crate::membership::DeviceId;
 
 /// An Automerge change and its author's signature over the change's hash.
@@ -91,6 +93,9 @@ pub const MAX_IMPORT_CHANGES: usize = 10_000;
 pub const MAX_CHANGE_BYTES: usize = 4 << 20;
 /// The most change bytes accepted in one import.
 pub const MAX_IMPORT_BYTES: usize = 64 << 20;
+/// The most operations accepted in one import: a few tiny changes could otherwise each claim
+/// [`MAX_CHANGE_OPS`] by run-length encoding, and every applied operation is kept in memory.
+pub const MAX_IMPORT_OPS: u64 = 2 * MAX_CHANGE_OPS;
 
 /// Why changes from elsewhere were refused before Automerge applied any of them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -104,6 +109,12 @@ pub enum ChangeError {
     /// of MB), and whole documents have no place among changes.
     #[error("not an uncompressed change chunk (chunk type {0})")]
     NotPlainChange(u8),
+    /// A length or run inside the change does not fit its bytes, or it claims too many
+    /// operations: refused before Automerge, which would allocate what it claims.
+    #[error("a change is malformed: {0}")]
+    Malformed(#[from] LayoutError),
+    #[error("more than {MAX_IMPORT_OPS} operations in one import")]
+    TooManyOps,
     #[error("a change could not be decoded: {0}")]
     Undecodable(String),
     #[error("a change's author is not a device key")]
@@ -133,6 +144,13 @@ pub fn verify_changes(changes: &[SignedChange]) -> Result<Vec<VerifiedChange>, C
         return Err(ChangeError::NotPlainChange(
             bad.change.get(8).copied().unwrap_or(0xff),
         ));
+    }
+    let mut ops: u64 = 0;
+    for signed in changes {
+        ops += check_change_layout(&signed.change)?.ops;
+        if ops > MAX_IMPORT_OPS {
+            return Err(ChangeError::TooManyOps);
+        }
     }
     let decoded = catch_unwind(|| {
         changes
