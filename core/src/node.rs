@@ -37,8 +37,8 @@ pub use frames::FrameIoError;
 pub use invite::{Invite, JOIN_ALPN, Joined};
 pub use live::LiveLink;
 pub use meeting::{
-    Discovered, EPOCH_SECS, MAX_MEETING, MAX_MEETING_GROUPS, MEETING_SERVICE, MeetingError,
-    MeetingKey, MeetingMode, TOKEN_CHARS, epoch_at,
+    Discovered, EPOCH_SECS, MAX_MEETING, MAX_MEETING_GROUPS, MEETING_SERVICE, Meeting,
+    MeetingError, MeetingEvent, MeetingKey, MeetingMode, TOKEN_CHARS, epoch_at,
 };
 
 /// The sync protocol's ALPN.

@@ -90,7 +90,7 @@ pub(crate) fn run(ctx: &Ctx, args: &ServeArgs, json: bool) -> Result<Report> {
                 event = next_meeting(&mut meeting) => match event {
                     meeting::Event::Found(d) => {
                         if let Some(m) = meeting.as_mut() {
-                            m.found(&node, &d, &names, json)?;
+                            m.found(&d, &names, json)?;
                         }
                     }
                     meeting::Event::Synced(report) => {

@@ -22,6 +22,7 @@
 //! lookup builds on. iroh's mDNS lookup itself is not used: it announces the permanent endpoint
 //! id.
 
+mod syncing;
 mod token;
 
 use std::collections::HashMap;
@@ -38,6 +39,7 @@ use tokio::task::JoinHandle;
 use super::{Node, NodeError, blocking};
 use crate::group::Group;
 use crate::ids::GroupId;
+pub use syncing::{Meeting, MeetingEvent};
 use token::TokenTable;
 pub use token::{EPOCH_SECS, MeetingKey, TOKEN_CHARS, epoch_at};
 

@@ -1,41 +1,21 @@
 //! `serve --meeting`: meeting mode on for a while, and a sync with each member device it finds.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::Duration;
 
-use groundwork_core::node::{Discovered, MAX_MEETING_GROUPS, MeetingMode, Node, SessionReport};
-use groundwork_core::proto::membership::DeviceId;
-use groundwork_core::{Group, Repo, ids::GroupId};
+pub(super) use groundwork_core::node::MeetingEvent as Event;
+use groundwork_core::node::{Discovered, MAX_MEETING_GROUPS, Meeting as CoreMeeting, Node};
+use groundwork_core::{Repo, ids::GroupId};
 use serde_json::json;
-use tokio::sync::broadcast::{self, error::RecvError};
-use tokio::task::JoinSet;
 
 use crate::commands::net;
 use crate::error::{CliError, Result};
 use crate::output::{json_line, note, print_now, short_id};
 
-/// Tries per discovered device: it may still be starting when first heard.
-const SYNC_ATTEMPTS: u32 = 3;
-const RETRY_PAUSE: Duration = Duration::from_secs(2);
-
-/// Meeting mode as `serve` runs it.
+/// Meeting mode as `serve` runs it (core's [`CoreMeeting`]: announce, sync with each member
+/// found), printed.
 pub(super) struct Meeting {
-    /// Announcing stops when this is dropped.
-    _mode: MeetingMode,
-    found: broadcast::Receiver<Discovered>,
-    syncs: JoinSet<SessionReport>,
-    /// Devices synced, or being synced, per group: each once per meeting unless it failed.
-    busy: HashSet<(GroupId, DeviceId)>,
-    groups: HashMap<GroupId, Group>,
-    ended: bool,
-}
-
-/// Something meeting mode did.
-pub(super) enum Event {
-    Found(Discovered),
-    /// A sync with a device found (also when it could not connect at all).
-    Synced(SessionReport),
-    Ended,
+    inner: CoreMeeting,
 }
 
 impl Meeting {
@@ -66,9 +46,8 @@ impl Meeting {
             ));
             groups.truncate(MAX_MEETING_GROUPS);
         }
-        let mode = node.meeting_mode(&groups, limit).await?;
-        let found = mode.discovered();
-        let until = chrono::DateTime::<chrono::Utc>::from(mode.until());
+        let inner = node.meet(&groups, limit).await?;
+        let until = chrono::DateTime::<chrono::Utc>::from(inner.until());
         let group_names: Vec<String> = groups
             .iter()
             .map(|g| {
@@ -91,49 +70,17 @@ impl Meeting {
                 group_names.join(", ")
             ))?;
         }
-        Ok(Meeting {
-            _mode: mode,
-            found,
-            syncs: JoinSet::new(),
-            busy: HashSet::new(),
-            groups: groups.into_iter().map(|g| (g.id(), g)).collect(),
-            ended: false,
-        })
+        Ok(Meeting { inner })
     }
 
     /// The next thing that happens; never resolves once meeting mode ended and its syncs are done.
     pub(super) async fn next(&mut self) -> Event {
-        loop {
-            tokio::select! {
-                r = self.found.recv(), if !self.ended => match r {
-                    Ok(d) => return Event::Found(d),
-                    Err(RecvError::Lagged(_)) => continue,
-                    Err(RecvError::Closed) => {
-                        self.ended = true;
-                        return Event::Ended;
-                    }
-                },
-                Some(r) = self.syncs.join_next(), if !self.syncs.is_empty() => match r {
-                    Ok(report) => {
-                        if report.outcome.is_err()
-                            && let Some(g) = report.group
-                        {
-                            // Found again later (new addresses), it gets another try.
-                            self.busy.remove(&(g, report.peer));
-                        }
-                        return Event::Synced(report);
-                    }
-                    Err(e) => tracing::warn!(error = %e, "a meeting sync task failed"),
-                },
-                else => std::future::pending::<()>().await,
-            }
-        }
+        self.inner.next().await
     }
 
-    /// Prints a find and starts syncing with the device unless that is done or under way.
+    /// Prints a find (core has started a sync with it, unless one is done or under way).
     pub(super) fn found(
-        &mut self,
-        node: &Node,
+        &self,
         d: &Discovered,
         names: &HashMap<GroupId, String>,
         json: bool,
@@ -158,35 +105,6 @@ impl Meeting {
                 addrs.join(", ")
             ))?;
         }
-        let Some(group) = self.groups.get(&d.group).cloned() else {
-            return Ok(());
-        };
-        if !self.busy.insert((d.group, d.device)) {
-            return Ok(());
-        }
-        let addr = net::endpoint_addr(d.device, &d.addrs)?;
-        let (node, peer, gid) = (node.clone(), d.device, d.group);
-        self.syncs.spawn(async move {
-            let mut outcome = Err(String::new());
-            for attempt in 0..SYNC_ATTEMPTS {
-                if attempt > 0 {
-                    tokio::time::sleep(RETRY_PAUSE).await;
-                }
-                outcome = node
-                    .sync_with(&group, addr.clone())
-                    .await
-                    .map_err(|e| e.to_string());
-                if outcome.is_ok() {
-                    break;
-                }
-            }
-            SessionReport {
-                peer,
-                group: Some(gid),
-                initiated: true,
-                outcome,
-            }
-        });
         Ok(())
     }
 }
