@@ -357,6 +357,59 @@ impl Repo {
         Ok(())
     }
 
+    /// Re-encrypts the store under a new key (the old one no longer opens it). For a phone whose
+    /// keystore entry is replaced: store the new key first, call this, then drop the old one.
+    /// A store opened without encryption (tests) cannot be given a key this way.
+    pub fn change_key(&self, key: &StoreKey) -> Result<(), StoreError> {
+        let state = self.lock();
+        state.store.rekey(key)
+    }
+
+    /// Destroys this device's store: every group, record and the device's own key. The file's
+    /// first page (which holds the salt the encryption key is stretched with) is overwritten and
+    /// synced, then the file, its WAL and its lock are deleted. Whatever still holds this repo
+    /// (a group handle, a stopped node) sees an empty store that refuses writes.
+    ///
+    /// On flash storage an overwrite is not a guarantee: the store's key is. The app must delete
+    /// the key from the platform keystore too; then no copy of the file can be read.
+    pub fn wipe(&self) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let path = state
+            .store
+            .conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .map(std::path::PathBuf::from);
+        let emptied = Store::open(Location::Memory, None)?;
+        emptied.conn.execute_batch("PRAGMA query_only = ON;")?;
+        drop(std::mem::replace(&mut state.store, emptied));
+        state.cache = DocCache::new(CACHE_DOCS);
+        state.logs = Logs::default();
+        let Some(path) = path else {
+            return Ok(());
+        };
+        overwrite_first_page(&path)?;
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            match std::fs::remove_file(&file) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            }
+        }
+        drop(
+            self.inner
+                .lock_file
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take(),
+        );
+        let mut lock = path.into_os_string();
+        lock.push(".lock");
+        let _ = std::fs::remove_file(lock);
+        Ok(())
+    }
+
     /// Checkpoints the WAL into the database file and truncates it.
     pub fn checkpoint(&self) -> Result<()> {
         let state = self.lock();
@@ -399,6 +452,20 @@ impl Repo {
     pub(crate) fn kind_of(&self, group: &GroupId, doc: &DocId) -> Result<Option<DocKind>> {
         Ok(self.lock().store.doc_kind(group, doc)?)
     }
+}
+
+/// Zeroes a store file's first page (its salt and header) and syncs it.
+fn overwrite_first_page(path: &Path) -> Result<(), StoreError> {
+    use std::io::Write;
+    let mut file = match std::fs::OpenOptions::new().write(true).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let len = file.metadata()?.len().min(4096) as usize;
+    file.write_all(&vec![0; len])?;
+    file.sync_all()?;
+    Ok(())
 }
 
 /// Takes the store's lock file (`<store>.lock`), or says the store is in use.

@@ -47,6 +47,9 @@ impl StoreKey {
     fn pragma(&self) -> Zeroizing<String> {
         Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", hex::encode(*self.0)))
     }
+    fn rekey_pragma(&self) -> Zeroizing<String> {
+        Zeroizing::new(format!("PRAGMA rekey = \"x'{}'\";", hex::encode(*self.0)))
+    }
 }
 
 impl std::fmt::Debug for StoreKey {
@@ -160,6 +163,29 @@ impl Store {
     }
 
     /// A value from the meta table.
+    /// Re-encrypts every page under `key`. SQLCipher 4 rekeys only a database in rollback-journal
+    /// mode, so the WAL is checkpointed away first and WAL mode restored after; a crash in
+    /// between leaves the file whole under one key or the other (the rekey is one transaction).
+    pub(crate) fn rekey(&self, key: &StoreKey) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("delete") {
+            return Err(StoreError::Corrupt(format!(
+                "the store could not leave WAL mode to change its key (still {mode})"
+            )));
+        }
+        let rekeyed = self.conn.execute_batch(&key.rekey_pragma());
+        let restored = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0));
+        rekeyed?;
+        restored?;
+        Ok(())
+    }
+
     pub(crate) fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self
             .conn

@@ -696,6 +696,75 @@ fn subscriptions_see_record_and_query_changes() {
 }
 
 #[test]
+fn a_store_given_a_new_key_opens_with_it_only_and_keeps_everything_and_wal_mode() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("store.db");
+    let (old, new) = (StoreKey::random(), StoreKey::random());
+    let (group_id, id);
+    {
+        let repo = Repo::open(&path, &old).expect("open");
+        let g = repo.create_group("Local 12").expect("g");
+        group_id = g.id();
+        id = g
+            .create_contact(&NewContact::named("Ana Ortiz"))
+            .expect("c")
+            .id;
+        repo.change_key(&new).expect("rekey");
+        assert_eq!(repo.durability().expect("durability").0, "wal");
+        // The open store goes on working under the new key.
+        g.create_contact(&NewContact::named("Bo Chen"))
+            .expect("after rekey");
+    }
+    let err = Repo::open(&path, &old)
+        .err()
+        .expect("the old key no longer opens it");
+    assert!(matches!(err, StoreError::WrongKeyOrNotAStore), "{err}");
+    let repo = Repo::open(&path, &new).expect("the new key opens it");
+    let g = repo.group(group_id).expect("g");
+    assert_eq!(g.contact(id).expect("c").name, "Ana Ortiz");
+    assert_eq!(
+        g.count_contacts(&crate::query::ContactQuery::default())
+            .expect("n"),
+        2
+    );
+    repo.checkpoint().expect("checkpoint");
+    let bytes = std::fs::read(&path).expect("read");
+    assert!(
+        !bytes.windows(4).any(|w| w == b"Ana "),
+        "plaintext in the file"
+    );
+}
+
+#[test]
+fn a_wiped_store_leaves_no_file_refuses_writes_and_its_path_opens_empty() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("store.db");
+    let key = StoreKey::random();
+    let repo = Repo::open(&path, &key).expect("open");
+    let g = repo.create_group("Local 12").expect("g");
+    g.create_contact(&NewContact::named("Ana Ortiz"))
+        .expect("c");
+    let device = repo.device_id();
+    repo.wipe().expect("wipe");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert!(left.is_empty(), "files left after the wipe: {left:?}");
+    assert!(repo.groups().expect("groups").is_empty());
+    assert!(
+        g.create_contact(&NewContact::named("Bo Chen")).is_err(),
+        "a write after the wipe"
+    );
+    // The path is free again (lock released): a new store there is a new device.
+    drop(g);
+    let fresh = Repo::open(&path, &key).expect("a new store at the path");
+    assert!(fresh.groups().expect("groups").is_empty());
+    assert_ne!(fresh.device_id(), device);
+    drop(repo);
+}
+
+#[test]
 fn encrypted_store_reopens_and_refuses_a_wrong_key() {
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("store.db");
