@@ -1,7 +1,7 @@
 //! The one error type at the edge. Apps branch on the kind (the variant); the message is for
 //! people and bug reports, never for matching.
 
-use groundwork_core::node::NodeError;
+use groundwork_core::node::{MeetingError, NodeError};
 use groundwork_core::sync::SyncError;
 use groundwork_core::{DocumentError, Error, StoreError, ValidationError};
 
@@ -28,7 +28,8 @@ pub enum GroundworkError {
     /// broke off, or nobody joined before an invite expired.
     #[error("network: {message}")]
     Network { message: String },
-    /// The edit is based on a version this device does not have yet (sync first, then retry).
+    /// The edit is based on a version this device does not have yet (sync first, then retry),
+    /// or an undo would override a later edit of the same field (look, then force it).
     #[error("conflict: {message}")]
     Conflict { message: String },
     /// A bug: an invariant broke, a task panicked, an object was used after it was consumed, or
@@ -89,6 +90,8 @@ impl From<Error> for GroundworkError {
             Error::Permission(_) => Self::Permission { message },
             Error::Store(e) => e.into(),
             Error::Document(e) => e.into(),
+            // A later edit of the same field: the undo needs the person's say (`force`).
+            Error::RevertConflict(_) => Self::Conflict { message },
             _ => Self::Internal { message },
         }
     }
@@ -114,6 +117,10 @@ impl From<NodeError> for GroundworkError {
             NodeError::Core(e) => e.into(),
             NodeError::Sync(e) => e.into(),
             NodeError::RelayUrl(_) => Self::InvalidInput { message },
+            NodeError::Meeting(MeetingError::NoGroups | MeetingError::TooManyGroups { .. }) => {
+                Self::InvalidInput { message }
+            }
+            NodeError::Meeting(MeetingError::NotAMember(_)) => Self::Permission { message },
             NodeError::Bind(_) | NodeError::Connect(_) | NodeError::Io(_) => {
                 Self::Network { message }
             }

@@ -78,6 +78,18 @@ pub trait SyncListener: Send + Sync {
     fn on_session(&self, report: crate::node::SyncReport) -> Result<(), GroundworkError>;
 }
 
+/// Implemented by the app: what meeting mode does (see `Node.start_meeting`). An error ends
+/// meeting mode.
+#[uniffi::export(foreign)]
+pub trait MeetingListener: Send + Sync {
+    /// A member device of `group_id` was heard on the local network; a sync with it started.
+    fn on_found(&self, group_id: String, device_id: String) -> Result<(), GroundworkError>;
+    /// A sync with a device found finished (`error` set when it failed).
+    fn on_synced(&self, report: crate::node::SyncReport) -> Result<(), GroundworkError>;
+    /// The time limit passed: this device is no longer announced.
+    fn on_ended(&self) -> Result<(), GroundworkError>;
+}
+
 /// Implemented by the app: receives a contact list screen's rows (see `Group.watch_contacts`).
 #[uniffi::export(foreign)]
 pub trait ContactListListener: Send + Sync {

@@ -17,9 +17,9 @@ use crate::events::{
     SubscriptionHandle,
 };
 use crate::model::{
-    Contact, ContactEdit, EDITS_MAX, FollowUp, FollowUpEdit, FollowUpStatus, GroupSettings,
-    NewContact, NewConversation, NewFollowUp, NewPlan, NewTerrainTree, Plan, PlanEdit,
-    SettingsEdit, TerrainEdit, TerrainTree, at_most, parse, update,
+    Contact, ContactEdit, EDITS_MAX, FollowUp, FollowUpEdit, GroupSettings, NewContact,
+    NewConversation, NewFollowUp, NewPlan, NewTerrainTree, Plan, PlanEdit, SettingsEdit,
+    TerrainEdit, TerrainTree, at_most, parse, update,
 };
 use crate::node::Grant;
 use crate::query::{
@@ -256,17 +256,6 @@ impl Group {
             .inner
             .update_follow_up(parse::<FollowUpId>(&id)?, &update)?
             .into())
-    }
-
-    /// Marks a follow-up done.
-    pub fn complete_follow_up(&self, id: String) -> Result<FollowUp> {
-        self.update_follow_up(
-            id,
-            vec![FollowUpEdit::SetStatus {
-                status: FollowUpStatus::Done,
-            }],
-            None,
-        )
     }
 
     // --- plans -----------------------------------------------------------------------------

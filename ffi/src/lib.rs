@@ -9,6 +9,10 @@
 //!   its groups.
 //! - [`Group`] (`group.rs`): one group's contacts, conversations, follow-ups, plans, conflicts,
 //!   erasure and members.
+//! - Organizing workflows (`organizing.rs`): what is due, turf, onboarding, live benchmarks, the
+//!   wall chart and structure tests, a record's history and undo — more [`Group`] calls.
+//! - Platform (`platform.rs`): the core's logs into the platform logger, a new store key,
+//!   wiping the store.
 //! - [`Node`] (`node.rs`): this device on the network: invites, joining, syncing.
 //! - Subscriptions (`events.rs`): a foreign listener and a [`SubscriptionHandle`] that stops it.
 //! - [`GroundworkError`] (`error.rs`): the one error type, with coarse kinds the apps branch on.
@@ -35,14 +39,16 @@ mod events;
 mod group;
 mod model;
 mod node;
+mod organizing;
+mod platform;
 mod query;
 mod repo;
 mod runtime;
 
 pub use error::GroundworkError;
 pub use events::{
-    ContactListListener, FollowUpListListener, Notification, Origin, RecordEvent, RecordFilter,
-    RecordKind, RecordListener, SubscriptionHandle, SyncListener,
+    ContactListListener, FollowUpListListener, MeetingListener, Notification, Origin, RecordEvent,
+    RecordFilter, RecordKind, RecordListener, SubscriptionHandle, SyncListener,
 };
 pub use group::{Group, GroupSummary, Member, RecordedConversation, Role};
 pub use model::*;
@@ -50,6 +56,8 @@ pub use node::{
     Grant, Invite, InviteOptions, JoinedDevice, JoinedGroup, LiveLink, Node, NodeOptions,
     PeerStatus, PeerSyncOutcome, SyncReport, SyncStats, SyncStatus,
 };
+pub use organizing::*;
+pub use platform::{LogLevel, LogListener, forward_logs, stop_forwarding_logs};
 pub use query::*;
 pub use repo::GroundworkStore;
 

@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use groundwork_core::Repo;
 use groundwork_core::ids::{ContactId, UnitId};
-use groundwork_core::node::{self as core_node, NodeConfig, SessionReport};
+use groundwork_core::node::{self as core_node, MeetingEvent, NodeConfig, SessionReport};
 use groundwork_core::proto::membership as pm;
 use groundwork_core::sync as core_sync;
 use tokio::sync::{broadcast, oneshot};
 
 use crate::error::{GroundworkError, Result};
-use crate::events::{SubscriptionHandle, SyncListener};
+use crate::events::{MeetingListener, SubscriptionHandle, SyncListener};
 use crate::group::{Group, Role, device_id_from};
 use crate::model::parse;
 use crate::runtime;
@@ -330,6 +330,44 @@ impl Node {
                 }
             }
         })
+    }
+
+    /// Meeting mode for `groups`, for `minutes` (at most 240): this device announces itself on
+    /// the local network (an id only members recognise), and syncs each group once with every
+    /// member device it finds. The listener hears each find, each sync's outcome, and the end.
+    /// Hold the Wi-Fi multicast lock meanwhile on Android. Cancelling or dropping the handle
+    /// stops announcing and the syncs under way.
+    pub async fn start_meeting(
+        &self,
+        groups: Vec<Arc<Group>>,
+        minutes: u32,
+        listener: Arc<dyn MeetingListener>,
+    ) -> Result<Arc<SubscriptionHandle>> {
+        if minutes == 0 {
+            return Err(GroundworkError::invalid("minutes: at least 1"));
+        }
+        let groups: Vec<groundwork_core::Group> = groups.iter().map(|g| g.inner.clone()).collect();
+        let node = self.inner.clone();
+        let limit = Duration::from_secs(u64::from(minutes) * 60);
+        let mut meeting = runtime::run(async move { Ok(node.meet(&groups, limit).await?) }).await?;
+        Ok(SubscriptionHandle::spawn(async move {
+            while !meeting.is_over() {
+                let event = meeting.next().await;
+                let listener = listener.clone();
+                let told = tokio::task::spawn_blocking(move || match event {
+                    MeetingEvent::Found(d) => {
+                        listener.on_found(d.group.to_string(), d.device.to_string())
+                    }
+                    MeetingEvent::Synced(r) => listener.on_synced(report(r)),
+                    MeetingEvent::Ended => listener.on_ended(),
+                })
+                .await;
+                if !matches!(told, Ok(Ok(()))) {
+                    tracing::warn!("a meeting listener failed; meeting mode stops");
+                    return;
+                }
+            }
+        }))
     }
 
     /// Tells the node the network changed (call it on the platform's connectivity callback).

@@ -224,6 +224,24 @@ impl From<Horizon> for gw::Horizon {
     }
 }
 
+impl From<gw::AssessmentAtLeast> for AssessmentAtLeast {
+    fn from(a: gw::AssessmentAtLeast) -> Self {
+        match a {
+            gw::AssessmentAtLeast::SupporterOrBetter => Self::SupporterOrBetter,
+            gw::AssessmentAtLeast::Level(value) => Self::Level { value },
+        }
+    }
+}
+
+impl From<AssessmentAtLeast> for gw::AssessmentAtLeast {
+    fn from(a: AssessmentAtLeast) -> Self {
+        match a {
+            AssessmentAtLeast::SupporterOrBetter => Self::SupporterOrBetter,
+            AssessmentAtLeast::Level { value } => Self::Level(value),
+        }
+    }
+}
+
 impl From<gw::RecordQuery> for RecordQuery {
     fn from(q: gw::RecordQuery) -> Self {
         let counts = if q.understood() {
@@ -241,10 +259,7 @@ impl From<gw::RecordQuery> for RecordQuery {
         Self {
             counts,
             unit: q.unit.map(|u| u.to_string()),
-            assessment: q.assessment.map(|a| match a {
-                gw::AssessmentAtLeast::SupporterOrBetter => AssessmentAtLeast::SupporterOrBetter,
-                gw::AssessmentAtLeast::Level(value) => AssessmentAtLeast::Level { value },
-            }),
+            assessment: q.assessment.map(Into::into),
             since_ms: q.since.map(ms),
             tag: q.tag,
             organizer: q.organizer,
@@ -265,10 +280,7 @@ impl TryFrom<RecordQuery> for gw::RecordQuery {
         };
         let mut out = gw::RecordQuery::counting(counts);
         out.unit = parse_opt::<UnitId>(q.unit)?;
-        out.assessment = q.assessment.map(|a| match a {
-            AssessmentAtLeast::SupporterOrBetter => gw::AssessmentAtLeast::SupporterOrBetter,
-            AssessmentAtLeast::Level { value } => gw::AssessmentAtLeast::Level(value),
-        });
+        out.assessment = q.assessment.map(Into::into);
         out.since = time_opt("since_ms", q.since_ms)?;
         out.tag = q.tag;
         out.organizer = q.organizer;

@@ -181,7 +181,7 @@ def test_list_follow_ups_due_and_complete_one(group):
     assert due[0].contact == ana.id
     assert group.follow_up(due[0].id).conversation == recorded.conversation_id
     assert group.count_follow_ups(gw.FollowUpQuery(assignee="rosa")) == 2
-    done = group.complete_follow_up(due[0].id)
+    done = group.complete_follow_up(due[0].id).done
     assert done.status == gw.FollowUpStatus.DONE()
     assert group.follow_ups(gw.FollowUpQuery(due_before_ms=now_ms())) == []
 

@@ -88,10 +88,23 @@ public final class GroundworkGroup: @unchecked Sendable {
         return try await offMain { try group.countFollowUps(query: query.ffi) }
     }
 
-    /// Marks a follow-up done (a recurring check-in schedules its next one).
-    public func completeFollowUp(id: String) async throws -> FollowUp {
+    /// Marks a follow-up done with a note; a recurring check-in comes back as `next`.
+    public func completeFollowUp(id: String, note: String = "") async throws -> (done: FollowUp, next: FollowUp?) {
         let group = inner
-        return try await offMain { FollowUp(try group.completeFollowUp(id: id)) }
+        return try await offMain {
+            let c = try group.completeFollowUp(id: id, note: note)
+            return (FollowUp(c.done), c.next.map(FollowUp.init))
+        }
+    }
+
+    /// What the phone's reminder shows for `organizer`: counts only, never a name.
+    public func dueSummary(organizer: String, at now: Date = Date()) async throws -> (dueToday: UInt64, overdue: UInt64) {
+        let group = inner
+        let at = GroundworkUniffi.LocalTime(nowMs: now.ms, utcOffsetMinutes: Int32(TimeZone.current.secondsFromGMT(for: now) / 60))
+        return try await offMain {
+            let s = try group.dueSummary(organizer: organizer, at: at)
+            return (s.dueToday, s.overdue)
+        }
     }
 
     /// Moves a follow-up to another day.

@@ -71,6 +71,20 @@ public class GroundworkStore private constructor(
         return node
     }
 
+    /**
+     * Re-encrypts the store under [newKey] (32 bytes): put the new key in the keystore first,
+     * call this, then delete the old one. Every page is rewritten: a moment on a large store.
+     */
+    public suspend fun changeKey(newKey: ByteArray): kotlin.Unit = guard { ffi.changeKey(newKey) }
+
+    /**
+     * Destroys the store: every group and record on this phone and its device key (for "wipe
+     * this phone", and after this device was removed from its group). Shut the node down first.
+     * Delete the store key from the Android Keystore too: that is what makes any copy of the
+     * file unreadable. Afterwards this object sees an empty store that refuses writes.
+     */
+    public suspend fun wipe(): kotlin.Unit = guard { ffi.wipe() }
+
     /** Frees the store and everything made from it; the file is unlocked. Safe to call twice. */
     override fun close() {
         val made = synchronized(children) { children.toList().also { children.clear() } }

@@ -1,9 +1,11 @@
 package org.groundwork
 
 import kotlinx.coroutines.flow.Flow
+import org.groundwork.ffi.BenchmarkListener
 import org.groundwork.ffi.ContactListListener
 import org.groundwork.ffi.FollowUpListListener
 import org.groundwork.ffi.RecordListener
+import org.groundwork.ffi.TurfListener
 import org.groundwork.ffi.Group as FfiGroup
 
 /**
@@ -94,8 +96,29 @@ public class Group internal constructor(
     public suspend fun updateFollowUp(id: String, edits: List<FollowUpEdit>, base: String? = null): FollowUp =
         store.blocking { ffi.updateFollowUp(id, edits, base) }
 
-    /** Marks a follow-up done (a recurring check-in schedules its next). */
-    public suspend fun completeFollowUp(id: String): FollowUp = store.blocking { ffi.completeFollowUp(id) }
+    /** Marks a follow-up done with a note; a recurring check-in comes back as `next`. */
+    public suspend fun completeFollowUp(id: String, note: String = ""): Completion =
+        store.blocking { ffi.completeFollowUp(id, note) }
+
+    /** Moves an open follow-up's due date ("not this week: next Tuesday"). */
+    public suspend fun snoozeFollowUp(id: String, untilMs: Long): FollowUp =
+        store.blocking { ffi.snoozeFollowUp(id, untilMs) }
+
+    /** Hands an open follow-up to another organizer. */
+    public suspend fun reassignFollowUp(id: String, to: String): FollowUp =
+        store.blocking { ffi.reassignFollowUp(id, to) }
+
+    /** What the phone's reminder shows for [organizer]: counts only, never a name. */
+    public suspend fun dueSummary(organizer: String, at: LocalTime = localTimeNow()): DueSummary =
+        store.blocking { ffi.dueSummary(organizer, at) }
+
+    /** [organizer]'s open follow-ups in a due window (everyone's with null), soonest first. */
+    public suspend fun dueFollowUps(
+        organizer: String?,
+        due: Due,
+        at: LocalTime = localTimeNow(),
+        limit: Int? = null,
+    ): List<FollowUpSummary> = store.blocking { ffi.dueFollowUps(organizer, due, at, limit?.toUInt()) }
 
     // --- plans ------------------------------------------------------------------------------
 
@@ -121,6 +144,61 @@ public class Group internal constructor(
 
     /** Every unit of every tree, by name. */
     public suspend fun units(): List<UnitSummary> = store.blocking { ffi.units() }
+
+    // --- turf -------------------------------------------------------------------------------
+
+    /** Cuts a turf from a contact query and hands it to an organizer's devices (an admin's act). */
+    public suspend fun cutTurf(turf: NewTurf): Turf = store.blocking { ffi.cutTurf(turf) }
+
+    /** Takes a turf back: its contacts leave the organizer's phone at its next sync. */
+    public suspend fun returnTurf(id: String): Turf = store.blocking { ffi.returnTurf(id) }
+
+    /** Every turf with its progress, in the order they were cut. */
+    public suspend fun turfs(): List<TurfProgress> = store.blocking { ffi.turfs() }
+
+    public suspend fun turfProgress(id: String): TurfProgress = store.blocking { ffi.turfProgress(id) }
+
+    /** A turf's doors in walking order, each with where the canvass stands. */
+    public suspend fun walkList(id: String): List<WalkStop> = store.blocking { ffi.walkList(id) }
+
+    /** Records a knock at a contact's door; returns the knock's id. */
+    public suspend fun recordKnock(contactId: String, knock: NewKnock): String =
+        store.blocking { ffi.recordKnock(contactId, knock) }
+
+    // --- onboarding -------------------------------------------------------------------------
+
+    /** Starts a new member on a template's tasks, with a partner; the follow-ups it wrote. */
+    public suspend fun startOnboarding(start: OnboardingStart): List<FollowUp> =
+        store.blocking { ffi.startOnboarding(start) }
+
+    /** How each new member is getting on (one member's with [contactId]). */
+    public suspend fun onboardingProgress(contactId: String? = null): List<OnboardingProgress> =
+        store.blocking { ffi.onboardingProgress(contactId) }
+
+    // --- benchmarks, wall chart, structure tests ---------------------------------------------
+
+    /** A plan's benchmarks (every plan's with null) counted against the data now. */
+    public suspend fun benchmarkProgress(planId: String? = null): List<BenchmarkProgress> =
+        store.blocking { ffi.benchmarkProgress(planId, null) }
+
+    /** The wall chart of the whole terrain (or of [rootUnit] and the units below it). */
+    public suspend fun wallChart(rootUnit: String? = null, committeeTag: String = "committee"): WallChart =
+        store.blocking { ffi.wallChart(rootUnit, committeeTag) }
+
+    /** Tests the structure unit by unit before escalating: who is missing where. */
+    public suspend fun structureTest(test: StructureTest): StructureResult =
+        store.blocking { ffi.structureTest(test) }
+
+    // --- history and undo -------------------------------------------------------------------
+
+    /** A record's changes, newest first: when, which device, each field before and after. */
+    public suspend fun history(recordId: String, limit: Int = 20, offset: Int = 0): History =
+        store.blocking { ffi.history(recordId, limit.toUInt(), offset.toUInt()) }
+
+    /** Undoes one change by a new change. A later edit of the same field throws
+     *  [GroundworkException.Conflict] unless [force] (then both values stay as a conflict). */
+    public suspend fun undoChange(recordId: String, change: String, force: Boolean = false): Undone =
+        store.blocking { ffi.undoChange(recordId, change, force) }
 
     // --- conflicts and erasure --------------------------------------------------------------
 
@@ -185,6 +263,28 @@ public class Group internal constructor(
                 query,
                 object : FollowUpListListener {
                     override fun onFollowUps(followUps: List<FollowUpSummary>) = deliver(followUps)
+                },
+            )
+        }
+
+    /** A plan's benchmarks (every plan's with null), live: the counts now, then again after
+     *  every write that could move them. */
+    public fun watchBenchmarks(planId: String? = null): Flow<List<BenchmarkProgress>> =
+        rustFlow(conflate = true) { deliver ->
+            ffi.watchBenchmarks(
+                object : BenchmarkListener {
+                    override fun onBenchmarks(benchmarks: List<BenchmarkProgress>) = deliver(benchmarks)
+                },
+                planId,
+            )
+        }
+
+    /** Every turf's progress, live, like [watchBenchmarks]. */
+    public fun watchTurfs(): Flow<List<TurfProgress>> =
+        rustFlow(conflate = true) { deliver ->
+            ffi.watchTurfs(
+                object : TurfListener {
+                    override fun onTurfs(turfs: List<TurfProgress>) = deliver(turfs)
                 },
             )
         }

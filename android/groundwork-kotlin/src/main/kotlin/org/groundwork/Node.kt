@@ -1,7 +1,13 @@
 package org.groundwork
 
+import kotlinx.coroutines.channels.awaitClose
+import kotlinx.coroutines.channels.trySendBlocking
 import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.buffer
+import kotlinx.coroutines.flow.callbackFlow
+import org.groundwork.ffi.MeetingListener
 import org.groundwork.ffi.SyncListener
+import org.groundwork.ffi.GroundworkException as FfiError
 import org.groundwork.ffi.Invite as FfiInvite
 import org.groundwork.ffi.LiveLink as FfiLiveLink
 import org.groundwork.ffi.Node as FfiNode
@@ -60,6 +66,36 @@ public class Node internal constructor(
             )
         }
 
+    /**
+     * Meeting mode while collected, for at most [minutes] (up to 240): this phone announces
+     * itself on the meeting's Wi-Fi with an id only members recognise, and syncs [groups] once
+     * with every member device it finds. Hold the `WifiManager.MulticastLock` meanwhile.
+     * [MeetingEvent.Ended] comes when the time is up (reports of syncs still under way may
+     * follow); cancelling the collection stops announcing and the syncs at once.
+     */
+    public fun meeting(groups: List<Group>, minutes: Int = 120): Flow<MeetingEvent> =
+        callbackFlow {
+            fun deliver(event: MeetingEvent) {
+                if (trySendBlocking(event).isFailure) throw FfiError.Internal("the collector is gone")
+            }
+            val handle = guard {
+                ffi.startMeeting(
+                    groups.map { it.ffi },
+                    minutes.coerceAtLeast(0).toUInt(),
+                    object : MeetingListener {
+                        override fun onFound(groupId: String, deviceId: String) =
+                            deliver(MeetingEvent.Found(groupId, deviceId))
+                        override fun onSynced(report: SyncReport) = deliver(MeetingEvent.Synced(report))
+                        override fun onEnded() = deliver(MeetingEvent.Ended)
+                    },
+                )
+            }
+            awaitClose {
+                handle.cancel()
+                handle.close()
+            }
+        }.buffer(64)
+
     /** Tell the node the network changed (from the platform's connectivity callback). */
     public suspend fun networkChange(): kotlin.Unit = guard { ffi.networkChange() }
 
@@ -68,6 +104,18 @@ public class Node internal constructor(
 
     /** Frees the Rust handle; a node not shut down is shut down in the background. */
     override fun close(): kotlin.Unit = ffi.close()
+}
+
+/** What meeting mode did (see [Node.meeting]). */
+public sealed class MeetingEvent {
+    /** A member device of [groupId] was heard on the local network; a sync with it started. */
+    public data class Found(val groupId: String, val deviceId: String) : MeetingEvent()
+
+    /** A sync with a device found finished ([SyncReport.error] set when it failed). */
+    public data class Synced(val report: SyncReport) : MeetingEvent()
+
+    /** The time limit passed: this phone is no longer announced. */
+    public object Ended : MeetingEvent()
 }
 
 /** A live invite: it works once, until [expiresAtMs]. */

@@ -81,8 +81,47 @@ public typealias SyncReport = org.groundwork.ffi.SyncReport
 public typealias SyncStats = org.groundwork.ffi.SyncStats
 public typealias SyncStatus = org.groundwork.ffi.SyncStatus
 
+// The organizing workflows (ffi/src/organizing.rs) and the platform calls (platform.rs).
+public typealias Due = org.groundwork.ffi.Due
+public typealias LocalTime = org.groundwork.ffi.LocalTime
+public typealias DueSummary = org.groundwork.ffi.DueSummary
+public typealias Completion = org.groundwork.ffi.Completion
+public typealias NewTurf = org.groundwork.ffi.NewTurf
+public typealias Turf = org.groundwork.ffi.Turf
+public typealias TurfProgress = org.groundwork.ffi.TurfProgress
+public typealias KnockOutcome = org.groundwork.ffi.KnockOutcome
+public typealias NewKnock = org.groundwork.ffi.NewKnock
+public typealias CanvassStatus = org.groundwork.ffi.CanvassStatus
+public typealias WalkStop = org.groundwork.ffi.WalkStop
+public typealias TaskHolder = org.groundwork.ffi.TaskHolder
+public typealias OnboardingStart = org.groundwork.ffi.OnboardingStart
+public typealias OnboardingTask = org.groundwork.ffi.OnboardingTask
+public typealias OnboardingProgress = org.groundwork.ffi.OnboardingProgress
+public typealias BenchmarkProgress = org.groundwork.ffi.BenchmarkProgress
+public typealias ChartCounts = org.groundwork.ffi.ChartCounts
+public typealias ChartColumn = org.groundwork.ffi.ChartColumn
+public typealias ChartRow = org.groundwork.ffi.ChartRow
+public typealias WallChart = org.groundwork.ffi.WallChart
+public typealias Threshold = org.groundwork.ffi.Threshold
+public typealias StructureTest = org.groundwork.ffi.StructureTest
+public typealias MissingPerson = org.groundwork.ffi.MissingPerson
+public typealias UnitResult = org.groundwork.ffi.UnitResult
+public typealias StructureResult = org.groundwork.ffi.StructureResult
+public typealias FieldChange = org.groundwork.ffi.FieldChange
+public typealias HistoryEntry = org.groundwork.ffi.HistoryEntry
+public typealias History = org.groundwork.ffi.History
+public typealias Undone = org.groundwork.ffi.Undone
+public typealias LogLevel = org.groundwork.ffi.LogLevel
+
 /** A unit of a terrain tree (Rust `Unit`, renamed here: `Unit` is Kotlin's own type). */
 public typealias TerrainUnit = org.groundwork.ffi.TerrainUnit
 
 /** A fresh random id (32 hex characters), for a terrain unit added with its children. */
 public fun newId(): String = guard { org.groundwork.ffi.newId() }
+
+/** This phone's clock and time zone now, for the due windows ("today" is the phone's day). */
+public fun localTimeNow(): LocalTime {
+    val now = System.currentTimeMillis()
+    val offsetMinutes = java.util.TimeZone.getDefault().getOffset(now) / 60_000
+    return LocalTime(nowMs = now, utcOffsetMinutes = offsetMinutes)
+}

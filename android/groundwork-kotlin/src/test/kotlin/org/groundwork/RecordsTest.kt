@@ -133,7 +133,7 @@ class RecordsTest {
         assertEquals(ana.id, due[0].contact)
         assertEquals(recorded.conversationId, group.followUp(due[0].id).conversation)
         assertEquals(2L, group.countFollowUps(FollowUpQuery(assignee = "rosa")))
-        val done = group.completeFollowUp(due[0].id)
+        val done = group.completeFollowUp(due[0].id).done
         assertEquals(FollowUpStatus.Done, done.status)
         assertEquals(emptyList<FollowUpSummary>(), group.followUps(FollowUpQuery(dueBeforeMs = nowMs())))
         val later = group.followUps().single()

@@ -1,0 +1,316 @@
+"""The organizing calls from Python, against the real library: what is due, turf, onboarding,
+live benchmarks, the wall chart and structure tests, history and undo, and the platform calls
+(logs, a new store key, wiping). Same conventions as test_groundwork.py.
+"""
+
+import queue
+import time
+
+import pytest
+
+import groundwork_ffi as gw
+from groundwork_ffi import GroundworkError
+from test_groundwork import KEY_A, KEY_B, WAIT, conversation, now_ms, open_store, run
+
+DAY = 24 * 3600 * 1000
+
+
+@pytest.fixture
+def store(tmp_path):
+    return open_store(tmp_path / "store.db")
+
+
+@pytest.fixture
+def group(store):
+    return store.create_group("Maple Court Tenants")
+
+
+def supporter(group):
+    return next(l.value for l in group.settings().scale.levels if l.label == "supporter")
+
+
+def building(group):
+    """A building with two floors; returns (floor 1 id, floor 2 id)."""
+    tree = group.create_terrain(gw.NewTerrainTree(name="Maple Court", kind=gw.TreeKind.BUILDING()))
+    f1, f2 = gw.new_id(), gw.new_id()
+    group.update_terrain(
+        tree.id,
+        [
+            gw.TerrainEdit.ADD_UNIT(id=f1, name="Floor 1", parent=None, level="floor"),
+            gw.TerrainEdit.ADD_UNIT(id=f2, name="Floor 2", parent=None, level="floor"),
+        ],
+    )
+    return f1, f2
+
+
+class Lists(gw.BenchmarkListener, gw.TurfListener):
+    def __init__(self):
+        self.rows = queue.Queue()
+
+    def on_benchmarks(self, benchmarks):
+        self.rows.put(benchmarks)
+
+    def on_turfs(self, turfs):
+        self.rows.put(turfs)
+
+    def next(self):
+        return self.rows.get(timeout=WAIT)
+
+
+# --- due follow-ups ----------------------------------------------------------------------------
+
+
+def test_due_windows_the_reminder_counts_snooze_reassign_and_a_recurring_check_in(group):
+    now = now_ms()
+    at = gw.LocalTime(now_ms=now, utc_offset_minutes=0)
+    ana = group.create_contact(gw.NewContact(name="Ana Ruiz"))
+    late = group.create_follow_up(
+        gw.NewFollowUp(title="Call Ana back", assignee="rosa", due_ms=now - DAY, contact=ana.id)
+    )
+    group.create_follow_up(gw.NewFollowUp(title="Petition", assignee="rosa", due_ms=now + 3 * DAY))
+    group.create_follow_up(gw.NewFollowUp(title="Not mine", assignee="sam", due_ms=now - DAY))
+    summary = group.due_summary("rosa", at)
+    assert (summary.overdue, summary.due_today) == (1, 0)
+    assert [f.title for f in group.due_follow_ups("rosa", gw.Due.OVERDUE, at)] == ["Call Ana back"]
+    assert [f.title for f in group.due_follow_ups("rosa", gw.Due.THIS_WEEK, at)] == ["Petition"]
+    assert len(group.due_follow_ups(None, gw.Due.OVERDUE, at)) == 2
+
+    snoozed = group.snooze_follow_up(late.id, now + 2 * DAY)
+    assert snoozed.due_ms == now + 2 * DAY
+    assert group.due_summary("rosa", at).overdue == 0
+    assert group.reassign_follow_up(late.id, "sam").assignee == "sam"
+
+    check_in = group.create_follow_up(
+        gw.NewFollowUp(title="Check in with Ana", assignee="rosa", due_ms=now, repeat_every_days=14)
+    )
+    completion = group.complete_follow_up(check_in.id, note="She'll chair the floor meeting")
+    assert completion.done.status == gw.FollowUpStatus.DONE()
+    assert completion.next is not None and completion.next.title == "Check in with Ana"
+    assert completion.next.due_ms >= now + 13 * DAY
+    with pytest.raises(GroundworkError.InvalidInput):
+        group.due_summary("rosa", gw.LocalTime(now_ms=now, utc_offset_minutes=100_000))
+
+
+# --- turf ----------------------------------------------------------------------------------------
+
+
+def test_cut_a_turf_walk_it_knock_and_return_it(store, group):
+    f1, f2 = building(group)
+    for name, unit in [("Ana Ruiz", f1), ("Bea Lund", f1), ("Cy Park", f2)]:
+        group.create_contact(gw.NewContact(name=name, unit=unit))
+    lists = Lists()
+    handle = group.watch_turfs(lists)
+    assert lists.next() == []
+    selection = gw.RecordQuery(counts=gw.Counted.CONTACTS(), unit=f1)
+    turf = group.cut_turf(
+        gw.NewTurf(name="Floor 1", organizer="rosa", devices=[store.device_id()], selection=selection)
+    )
+    assert turf.size == 2 and turf.returned_at_ms is None
+    stops = group.walk_list(turf.id)
+    assert [s.name for s in stops] == ["Ana Ruiz", "Bea Lund"]
+    assert all(s.status == gw.CanvassStatus.TO_KNOCK() for s in stops)
+    group.record_knock(
+        stops[0].contact, gw.NewKnock(outcome=gw.KnockOutcome.NOT_HOME(), organizer="rosa", at_ms=now_ms())
+    )
+    progress = group.turf_progress(turf.id)
+    assert (progress.to_knock, progress.not_home) == (1, 1)
+    # The watch heard the hand-out and the knock (maybe together): its latest list agrees.
+    latest = lists.next()
+    while latest[0].not_home != 1:
+        latest = lists.next()
+    assert latest[0].turf.id == turf.id
+    handle.cancel()
+    returned = group.return_turf(turf.id)
+    assert returned.returned_at_ms is not None
+    assert [t.turf.id for t in group.turfs()] == [turf.id]
+    with pytest.raises(GroundworkError.InvalidInput):
+        group.cut_turf(gw.NewTurf(name="x", organizer="rosa", devices=["not a device"], selection=selection))
+    with pytest.raises(GroundworkError.NotFound):
+        group.walk_list(gw.new_id())
+
+
+# --- onboarding ----------------------------------------------------------------------------------
+
+
+def test_start_a_new_member_on_a_template_and_follow_their_progress(group):
+    group.update_settings(
+        [gw.SettingsEdit.ADD_ONBOARDING_TEMPLATE(name="New member", tasks=["Read the bylaws", "Door-knock with a partner"])]
+    )
+    dee = group.create_contact(gw.NewContact(name="Dee Okafor"))
+    tasks = group.start_onboarding(
+        gw.OnboardingStart(contact=dee.id, template="new member", partner="rosa", first_due_ms=now_ms(), days_between=7)
+    )
+    assert [t.title for t in tasks] == ["Read the bylaws", "Door-knock with a partner"]
+    group.complete_follow_up(tasks[0].id)
+    [progress] = group.onboarding_progress(dee.id)
+    assert (progress.name, progress.partner, progress.done, progress.total) == ("Dee Okafor", "rosa", 1, 2)
+    assert progress.next.title == "Door-knock with a partner"
+    with pytest.raises(GroundworkError.NotFound):
+        group.start_onboarding(gw.OnboardingStart(contact=dee.id, template="no such", partner="rosa"))
+
+
+# --- benchmarks, wall chart, structure test ------------------------------------------------------
+
+
+def test_a_benchmark_moves_live_as_conversations_are_recorded(group):
+    query = gw.RecordQuery(counts=gw.Counted.CONVERSATIONS())
+    plan = group.create_plan(gw.NewPlan(title="Repairs campaign"))
+    group.update_plan(
+        plan.id,
+        [gw.PlanEdit.ADD_BENCHMARK(description="Two one-on-ones", target=2, deadline_ms=None, query=query)],
+    )
+    lists = Lists()
+    handle = group.watch_benchmarks(lists, plan.id)
+    first = lists.next()
+    assert [(b.count, b.met) for b in first] == [(0, False)]
+    ana = group.create_contact(gw.NewContact(name="Ana Ruiz"))
+    group.record_conversation(ana.id, conversation())
+    group.record_conversation(ana.id, conversation())
+    latest = lists.next()
+    while latest[0].count != 2:
+        latest = lists.next()
+    assert latest[0].met and latest[0].plan_title == "Repairs campaign"
+    handle.cancel()
+    assert group.benchmark_progress(None)[0].count == 2
+
+
+def test_the_wall_chart_and_a_structure_test_name_who_to_talk_to(group):
+    f1, f2 = building(group)
+    s = supporter(group)
+    for name, unit, assessed in [("Ana Ruiz", f1, True), ("Bea Lund", f1, True), ("Cy Park", f2, False)]:
+        c = group.create_contact(gw.NewContact(name=name, unit=unit))
+        if assessed:
+            group.record_conversation(c.id, conversation(assessment=s))
+    chart = group.wall_chart()
+    rows = {r.name: r for r in chart.rows}
+    assert rows["Floor 1"].counts.supporter_or_better == 2
+    assert rows["Floor 2"].counts.unassessed == 1
+    assert chart.total.contacts == 3
+    assert sum(chart.total.by_assessment) == 2 and len(chart.total.by_assessment) == len(chart.scale)
+
+    test = gw.StructureTest(
+        threshold=gw.Threshold.ASSESSMENT(at_least=gw.AssessmentAtLeast.SUPPORTER_OR_BETTER(), percent=51)
+    )
+    result = group.structure_test(test)
+    assert not result.passed
+    units = {u.name: u for u in result.units}
+    assert units["Floor 1"].passed and not units["Floor 2"].passed
+    assert [m.name for m in units["Floor 2"].missing] == ["Cy Park"]
+
+
+# --- history and undo ----------------------------------------------------------------------------
+
+
+def test_history_shows_each_change_and_undo_refuses_over_a_later_edit_unless_forced(group):
+    ana = group.create_contact(gw.NewContact(name="Ana Ruiz"))
+    group.update_contact(ana.id, [gw.ContactEdit.SET_NAME(name="Ana R.")])
+    group.update_contact(ana.id, [gw.ContactEdit.SET_NAME(name="Ana Ruiz-Ortiz")])
+    history = group.history(ana.id)
+    assert history.total == 3
+    newest, middle = history.entries[0], history.entries[1]
+    assert [(f.field, f.before, f.after) for f in middle.fields] == [("name", "Ana Ruiz", "Ana R.")]
+    assert middle.this_device
+    with pytest.raises(GroundworkError.Conflict):
+        group.undo_change(ana.id, middle.change)
+    undone = group.undo_change(ana.id, newest.change)
+    assert undone.fields == ["name"]
+    assert group.contact(ana.id).name == "Ana R."
+    forced = group.undo_change(ana.id, middle.change, force=True)
+    assert forced.overridden == ["name"]
+    # Two undos later: five changes, the middle one fourth from the newest.
+    page = group.history(ana.id, limit=1, offset=3)
+    assert (page.total, [e.change for e in page.entries]) == (5, [middle.change])
+    with pytest.raises(GroundworkError.NotFound):
+        group.history(gw.new_id())
+
+
+# --- platform ------------------------------------------------------------------------------------
+
+
+class Logs(gw.LogListener):
+    def __init__(self):
+        self.lines = queue.Queue()
+
+    def on_log(self, level, target, message):
+        self.lines.put((level, target, message))
+
+
+def test_core_logs_reach_the_platform_listener_at_its_level(store, group):
+    logs = Logs()
+    gw.forward_logs(logs, gw.LogLevel.DEBUG)
+    try:
+        # A node that starts and stops logs from the core and iroh.
+        node = run(store.start_node(gw.NodeOptions(bind="127.0.0.1:0")))
+        run(node.shutdown())
+        level, target, message = logs.lines.get(timeout=WAIT)
+        assert level in (gw.LogLevel.ERROR, gw.LogLevel.WARN, gw.LogLevel.INFO, gw.LogLevel.DEBUG)
+        assert target and message
+    finally:
+        gw.stop_forwarding_logs()
+
+
+def test_a_new_key_opens_the_store_and_the_old_one_no_longer_does(tmp_path):
+    path = tmp_path / "store.db"
+    s = open_store(path, KEY_A)
+    g = s.create_group("Maple Court Tenants")
+    g.create_contact(gw.NewContact(name="Ana Ruiz"))
+    run(s.change_key(KEY_B))
+    with pytest.raises(GroundworkError.InvalidInput):
+        run(s.change_key(bytes(5)))
+    gid = g.id()
+    del g, s
+    reopened = None
+    for _ in range(50):  # the file lock goes with the last reference, which Python frees lazily
+        try:
+            with pytest.raises(GroundworkError.Storage):
+                open_store(path, KEY_A)
+            reopened = open_store(path, KEY_B)
+            break
+        except GroundworkError.Storage:
+            time.sleep(0.1)
+    assert reopened is not None
+    assert reopened.group(gid).count_contacts(gw.ContactQuery()) == 1
+
+
+def test_wiping_the_store_removes_its_files_and_frees_the_path(tmp_path):
+    path = tmp_path / "store.db"
+    s = open_store(path)
+    g = s.create_group("Maple Court Tenants")
+    g.create_contact(gw.NewContact(name="Ana Ruiz"))
+    device = s.device_id()
+    run(s.wipe())
+    assert list(tmp_path.iterdir()) == []
+    assert s.groups() == []
+    with pytest.raises(GroundworkError.Storage):
+        g.create_contact(gw.NewContact(name="Bea Lund"))
+    fresh = open_store(path)
+    assert fresh.groups() == [] and fresh.device_id() != device
+
+
+class Meeting(gw.MeetingListener):
+    def __init__(self):
+        self.events = queue.Queue()
+
+    def on_found(self, group_id, device_id):
+        self.events.put(("found", group_id, device_id))
+
+    def on_synced(self, report):
+        self.events.put(("synced", report))
+
+    def on_ended(self):
+        self.events.put(("ended",))
+
+
+def test_meeting_mode_starts_for_a_members_group_and_stops_when_cancelled(store, group):
+    node = run(store.start_node(gw.NodeOptions(bind="127.0.0.1:0")))
+    try:
+        handle = run(node.start_meeting([group], 5, Meeting()))
+        assert handle.is_active()
+        handle.cancel()
+        assert not handle.is_active()
+        with pytest.raises(GroundworkError.InvalidInput):
+            run(node.start_meeting([group], 0, Meeting()))
+        with pytest.raises(GroundworkError.InvalidInput):
+            run(node.start_meeting([], 5, Meeting()))
+    finally:
+        run(node.shutdown())
