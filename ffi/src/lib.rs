@@ -11,6 +11,8 @@
 //!   erasure and members.
 //! - Organizing workflows (`organizing.rs`): what is due, turf, onboarding, live benchmarks, the
 //!   wall chart and structure tests, a record's history and undo — more [`Group`] calls.
+//! - Import and export (`interchange.rs`): other tools' CSV and vCard files in, CSV, vCard,
+//!   iCalendar and the portable JSON-lines export out — more [`Group`] calls.
 //! - Platform (`platform.rs`): the core's logs into the platform logger, a new store key,
 //!   wiping the store.
 //! - [`Node`] (`node.rs`): this device on the network: invites, joining, syncing.
@@ -37,6 +39,7 @@ uniffi::setup_scaffolding!();
 mod error;
 mod events;
 mod group;
+mod interchange;
 mod model;
 mod node;
 mod organizing;
@@ -51,6 +54,7 @@ pub use events::{
     RecordFilter, RecordKind, RecordListener, SubscriptionHandle, SyncListener,
 };
 pub use group::{Group, GroupSummary, Member, RecordedConversation, Role};
+pub use interchange::*;
 pub use model::*;
 pub use node::{
     Grant, Invite, InviteOptions, JoinedDevice, JoinedGroup, LiveLink, Node, NodeOptions,

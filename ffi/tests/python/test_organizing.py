@@ -314,3 +314,75 @@ def test_meeting_mode_starts_for_a_members_group_and_stops_when_cancelled(store,
             run(node.start_meeting([], 5, Meeting()))
     finally:
         run(node.shutdown())
+
+
+# --- import and export ---------------------------------------------------------------------------
+
+ACTION_NETWORK_CSV = (
+    "first_name,last_name,email,zip_code,can2_phone,can2_user_tags\n"
+    "Ana,Ruiz,ana@example.org,11211,555-0100,floor-2\n"
+    "Bea,Lund,bea@example.org,11211,555-0101,\n"
+    "Ana,R.,ANA@example.org,11211,,committee\n"
+).encode()
+
+VCARDS = (
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Cy Park\r\nTEL;TYPE=CELL:555-0102\r\nEND:VCARD\r\n"
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana Ruiz\r\nTEL:555-0100\r\nEND:VCARD\r\n"
+).encode()
+
+
+class Progress(gw.ImportProgress):
+    def __init__(self):
+        self.seen = []
+
+    def on_progress(self, written, total):
+        self.seen.append((written, total))
+
+
+def test_a_csv_from_action_network_is_planned_then_applied_and_a_vcard_merges_by_phone(group):
+    plan = run(group.plan_import(ACTION_NETWORK_CSV, gw.ImportFormat.CSV))
+    preview = plan.preview()
+    assert (preview.records, preview.creates, preview.merges) == (3, 2, 1)
+    assert preview.tool == "Action Network"
+    assert group.count_contacts(gw.ContactQuery()) == 0, "planning writes nothing"
+    rows = plan.rows(0, 10)
+    assert rows[2].action == gw.ImportAction.MERGE_INTO_ROW(into_line=2)
+    progress = Progress()
+    result = run(group.apply_import(plan, progress))
+    assert len(result.created) == 2 and progress.seen[-1] == (2, 2)
+    with pytest.raises(GroundworkError.Internal):
+        run(group.apply_import(plan))
+    ana = group.contact(result.created[0])
+    assert ana.name == "Ana Ruiz" and set(ana.tags) == {"floor-2", "committee"}
+
+    cards = run(group.plan_import(VCARDS, gw.ImportFormat.V_CARD))
+    assert (cards.preview().creates, cards.preview().merges) == (1, 1)
+    run(group.apply_import(cards))
+    assert group.count_contacts(gw.ContactQuery()) == 3
+
+    with pytest.raises(GroundworkError.InvalidInput):
+        run(group.plan_import(b"\xff\xfe not a csv", gw.ImportFormat.CSV))
+    with pytest.raises(GroundworkError.InvalidInput):
+        run(group.plan_import(ACTION_NETWORK_CSV, gw.ImportFormat.CSV, [gw.ColumnOverride(column="email", field="no such field")]))
+
+
+def test_every_export_kind_and_a_portable_move_to_a_new_group(store, group):
+    ana = group.create_contact(gw.NewContact(name="Ana Ruiz", phones=[gw.LabelledValue(label="mobile", value="555-0100")]))
+    group.record_conversation(
+        ana.id, conversation(), follow_up=gw.NewFollowUp(title="Bring the petition", assignee="rosa", due_ms=now_ms() + DAY)
+    )
+    contacts = run(group.export(gw.ExportKind.CONTACTS_CSV()))
+    assert contacts.records == 1 and b"Ana Ruiz" in contacts.bytes and contacts.suggested_name == "contacts.csv"
+    assert run(group.export(gw.ExportKind.CONVERSATIONS_CSV())).records == 1
+    assert run(group.export(gw.ExportKind.FOLLOW_UPS_CSV())).records == 1
+    assert b"BEGIN:VCARD" in run(group.export(gw.ExportKind.V_CARD())).bytes
+    calendar = run(group.export(gw.ExportKind.I_CALENDAR(with_names=False)))
+    assert b"BEGIN:VCALENDAR" in calendar.bytes and b"Ana Ruiz" not in calendar.bytes
+    portable = run(group.export(gw.ExportKind.PORTABLE()))
+    moved = store.create_group("Maple Court Tenants (moved)")
+    assert run(moved.import_portable(portable.bytes)) == portable.records
+    assert [c.name for c in moved.contacts(gw.ContactQuery())] == ["Ana Ruiz"]
+    with pytest.raises(GroundworkError.InvalidInput):
+        run(moved.import_portable(portable.bytes))  # no longer empty
+    with pytest.raises(GroundworkError.InvalidInput):
+        run(store.create_group("x").import_portable(b'{"not": "portable"}\n'))

@@ -200,6 +200,40 @@ public class Group internal constructor(
     public suspend fun undoChange(recordId: String, change: String, force: Boolean = false): Undone =
         store.blocking { ffi.undoChange(recordId, change, force) }
 
+    // --- import and export ------------------------------------------------------------------
+
+    /** Reads another tool's file (CSV or vCard) and plans its import: nothing is written until
+     *  [applyImport]. A file that cannot be read throws [GroundworkException.InvalidInput]. */
+    public suspend fun planImport(
+        file: ByteArray,
+        format: ImportFormat,
+        overrides: List<ColumnOverride> = emptyList(),
+    ): ImportPlan = ImportPlan(guard { ffi.planImport(file, format, overrides) })
+
+    /** Writes a planned import (250 contacts per transaction); [onProgress] hears each batch
+     *  (written, total) on a Rust thread. A plan is applied once. */
+    public suspend fun applyImport(
+        plan: ImportPlan,
+        onProgress: ((written: Long, total: Long) -> kotlin.Unit)? = null,
+    ): ImportResult = guard {
+        ffi.applyImport(
+            plan.ffi,
+            onProgress?.let { tell ->
+                object : org.groundwork.ffi.ImportProgress {
+                    override fun onProgress(written: ULong, total: ULong) = tell(written.toLong(), total.toLong())
+                }
+            },
+        )
+    }
+
+    /** The group's data as a file to save or share. [ExportKind.Portable] holds everything, in
+     *  plain text: say so before writing it anywhere. */
+    public suspend fun export(kind: ExportKind): ExportedFile = guard { ffi.export(kind) }
+
+    /** Imports a portable export into this group, which must hold no records yet; how many
+     *  records it stored. */
+    public suspend fun importPortable(file: ByteArray): Long = guard { ffi.importPortable(file).toLong() }
+
     // --- conflicts and erasure --------------------------------------------------------------
 
     /** Settles a conflict listed in a record's `meta.conflicts` by choosing one of its values. */

@@ -112,6 +112,15 @@ public typealias HistoryEntry = org.groundwork.ffi.HistoryEntry
 public typealias History = org.groundwork.ffi.History
 public typealias Undone = org.groundwork.ffi.Undone
 public typealias LogLevel = org.groundwork.ffi.LogLevel
+public typealias ImportFormat = org.groundwork.ffi.ImportFormat
+public typealias ColumnOverride = org.groundwork.ffi.ColumnOverride
+public typealias ColumnRead = org.groundwork.ffi.ColumnRead
+public typealias ImportAction = org.groundwork.ffi.ImportAction
+public typealias ImportRow = org.groundwork.ffi.ImportRow
+public typealias ImportPreview = org.groundwork.ffi.ImportPreview
+public typealias ImportResult = org.groundwork.ffi.ImportResult
+public typealias ExportKind = org.groundwork.ffi.ExportKind
+public typealias ExportedFile = org.groundwork.ffi.ExportedFile
 
 /** A unit of a terrain tree (Rust `Unit`, renamed here: `Unit` is Kotlin's own type). */
 public typealias TerrainUnit = org.groundwork.ffi.TerrainUnit

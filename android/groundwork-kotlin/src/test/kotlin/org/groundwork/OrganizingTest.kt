@@ -25,6 +25,7 @@ import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.io.TempDir
 import org.groundwork.ffi.AssessmentAtLeast
 import org.groundwork.ffi.CanvassStatus
+import org.groundwork.ffi.ExportKind
 import org.groundwork.ffi.ContactEdit
 import org.groundwork.ffi.Counted
 import org.groundwork.ffi.FollowUpStatus
@@ -220,5 +221,34 @@ class OrganizingTest {
             assertEquals(emptyList<GroupSummary>(), fresh.groups())
             assertNotEquals(device, fresh.deviceId)
         }
+    }
+
+    @Test
+    fun aCsvFromActionNetworkIsPlannedThenAppliedAndThePortableExportMovesTheGroup() = test {
+        val csv = (
+            "first_name,last_name,email,zip_code,can2_phone,can2_user_tags\n" +
+                "Ana,Ruiz,ana@example.org,11211,555-0100,floor-2\n" +
+                "Bea,Lund,bea@example.org,11211,555-0101,\n" +
+                "Ana,R.,ANA@example.org,11211,,committee\n"
+            ).toByteArray()
+        val plan = group.planImport(csv, ImportFormat.CSV)
+        val preview = plan.preview()
+        assertEquals(Triple(3uL, 2uL, 1uL), Triple(preview.records, preview.creates, preview.merges))
+        assertEquals("Action Network", preview.tool)
+        assertEquals(0L, group.countContacts())
+        val progress = mutableListOf<Pair<Long, Long>>()
+        val result = group.applyImport(plan) { written, total -> progress.add(written to total) }
+        assertEquals(2, result.created.size)
+        assertEquals(2L to 2L, progress.last())
+        assertThrows<GroundworkException.Internal> { group.applyImport(plan) }
+        assertThrows<GroundworkException.InvalidInput> { group.planImport(byteArrayOf(-1, -2, 0), ImportFormat.CSV) }
+
+        val portable = group.export(ExportKind.Portable)
+        assertEquals("group.jsonl", portable.suggestedName)
+        val moved = store.createGroup("Maple Court Tenants (moved)")
+        assertEquals(portable.records.toLong(), moved.importPortable(portable.bytes))
+        assertEquals(listOf("Ana Ruiz", "Bea Lund"), moved.contacts().map { it.name })
+        val vcard = group.export(ExportKind.VCard)
+        assertTrue(String(vcard.bytes).contains("BEGIN:VCARD"))
     }
 }
