@@ -1041,29 +1041,31 @@ pub(crate) enum Committed {
 }
 
 fn reindex(w: &Writer<'_>, id: DocId, t: &mut Touched) -> Result<Committed> {
+    let label = id.to_string();
+    let doc = &mut t.doc;
     Ok(match t.kind {
         DocKind::Contact => {
-            let r = doc::contact::read(&mut t.doc, id.into());
+            let r = doc::read_contained(&label, || doc::contact::read(doc, id.into()))?;
             index::contact(w, &r)?;
             Committed::Contact(r)
         }
         DocKind::FollowUp => {
-            let r = doc::followup::read(&mut t.doc, id.into());
+            let r = doc::read_contained(&label, || doc::followup::read(doc, id.into()))?;
             index::follow_up(w, &r)?;
             Committed::FollowUp(r)
         }
         DocKind::Plan => {
-            let r = doc::plan::read(&mut t.doc, id.into());
+            let r = doc::read_contained(&label, || doc::plan::read(doc, id.into()))?;
             index::plan(w, &r)?;
             Committed::Plan(r)
         }
         DocKind::Terrain => {
-            let r = doc::terrain::read(&mut t.doc, id.into());
+            let r = doc::read_contained(&label, || doc::terrain::read(doc, id.into()))?;
             index::terrain(w, &r)?;
             Committed::Terrain(r)
         }
         DocKind::Settings => {
-            let r = doc::settings::read(&mut t.doc);
+            let r = doc::read_contained(&label, || doc::settings::read(doc))?;
             index::settings(w, &r)?;
             Committed::Settings(r)
         }

@@ -98,6 +98,20 @@ pub(crate) fn new_document(actor: &ActorId) -> AutoCommit {
     AutoCommit::new_with_encoding(TextEncoding::Utf16CodeUnit).with_actor(actor.clone())
 }
 
+/// Reads a record out of a document under `catch_unwind`. Automerge's readers can panic on a
+/// document built from crafted changes (the fuzzer found a consistency check inside
+/// `get_change_by_hash` failing after such changes applied cleanly); the record is then
+/// refused as damaged instead of the panic ending the sync session or the app's call.
+pub(crate) fn read_contained<T>(
+    doc_label: &str,
+    read: impl FnOnce() -> T,
+) -> Result<T, DocumentError> {
+    catch_unwind(AssertUnwindSafe(read)).map_err(|_| DocumentError::Damaged {
+        doc: doc_label.to_owned(),
+        reason: "the record could not be read from its document".into(),
+    })
+}
+
 /// Loads a document from its stored chunks (a snapshot and/or incremental changes).
 ///
 /// Automerge can panic on damaged input; a damaged store must give an error, not take the app

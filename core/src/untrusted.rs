@@ -69,12 +69,13 @@ fn read_record(document: &mut automerge::AutoCommit) -> Result<Read, Error> {
             doc: "received".into(),
             reason: "the document's id does not parse".into(),
         })?;
-    match kind {
+    // As the store reads a record after applying received changes: contained.
+    doc::read_contained("received", || match kind {
         DocKind::Contact => drop(doc::contact::read(document, id.into())),
         DocKind::FollowUp => drop(doc::followup::read(document, id.into())),
         DocKind::Plan => drop(doc::plan::read(document, id.into())),
         DocKind::Terrain => drop(doc::terrain::read(document, id.into())),
         DocKind::Settings => drop(doc::settings::read(document)),
-    }
+    })?;
     Ok(Read::Record(kind.as_str()))
 }

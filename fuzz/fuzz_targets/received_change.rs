@@ -7,6 +7,7 @@
 
 use automerge::Change;
 use groundwork_core::untrusted::read_verified_changes;
+use groundwork_proto::change_layout::check_change_layout;
 use groundwork_proto::signed::is_plain_change_chunk;
 use libfuzzer_sys::fuzz_target;
 
@@ -45,7 +46,10 @@ fuzz_target!(init: groundwork_fuzz::contain_panics_of(&["automerge"]), |data: &[
         if !is_plain_change_chunk(&chunk) {
             return;
         }
-        // Decoding is the gate's own step (under catch_unwind there, as here).
+        // The gate's own steps: the layout walk, then decoding (under catch_unwind there, as here).
+        if check_change_layout(&chunk).is_err() {
+            return;
+        }
         match std::panic::catch_unwind(|| Change::from_bytes(chunk)) {
             Ok(Ok(change)) => decoded.push(change),
             _ => return,
