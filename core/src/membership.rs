@@ -7,7 +7,7 @@ use groundwork_proto::membership::{
     Action, DeviceId, Grant, MAX_LOG_OPS, MembershipLog, MembershipState, Op, OpHash, Role,
     SignedOp, VerifiedOp,
 };
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use crate::error::{Error, Problem, Result, StoreError, ValidationError};
 use crate::group::Group;
@@ -293,6 +293,7 @@ impl Group {
         let ops = decode_all(ops)?;
         let me = self.repo.device();
         let grant_changed;
+        let removed_here;
         let new_len;
         {
             let mut state = self.repo.lock();
@@ -311,13 +312,35 @@ impl Group {
             store_ops(&state.store.conn, &self.id, &new)?;
             grant_changed = log.state().grant(&me) != next.state().grant(&me)
                 || log.state().is_admin(&me) != next.state().is_admin(&me);
+            removed_here = log.state().is_member(&me) && next.state().removed.contains(&me);
             *log = next;
             new_len = new.len();
         }
-        if grant_changed {
+        if removed_here {
+            // An admin removed this device: its copy of the group goes, not only the records
+            // outside a grant (the operations that prove it were just checked and stored).
+            tracing::info!(group = %self.id, "this device was removed from the group; deleting it here");
+            self.repo.forget_group(self.id)?;
+        } else if grant_changed {
             self.drop_records_outside_grant()?;
         }
         Ok(new_len)
+    }
+
+    /// Whether this device still holds the group (it stops when the device learns it was
+    /// removed).
+    pub fn is_held(&self) -> Result<bool> {
+        let state = self.repo.lock();
+        Ok(state
+            .store
+            .conn
+            .query_row(
+                "SELECT 1 FROM groups WHERE group_id = ?1",
+                [self.id.as_bytes()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
     }
 
     /// Removes from this device the records its grant no longer covers (not an erasure: they

@@ -443,6 +443,13 @@ async fn step(
             .await;
             Err(NodeError::Sync(SyncError::RefusedPeer { reason, message }))
         }
+        Err(SyncError::RemovedPeer { membership_ops }) => {
+            let _ = frames::write(send, &Message::Removed { membership_ops }).await;
+            Err(NodeError::Sync(SyncError::RefusedPeer {
+                reason: Refusal::NotMember,
+                message: "a removed device: sent the operations that removed it".into(),
+            }))
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -98,6 +98,9 @@ impl DocCache {
     pub(crate) fn evict(&mut self, key: &(GroupId, DocId)) {
         self.docs.remove(key);
     }
+    fn forget_group(&mut self, group: &GroupId) {
+        self.docs.retain(|(g, _), _| g != group);
+    }
 }
 
 impl Repo {
@@ -244,6 +247,35 @@ impl Repo {
         tx.commit()?;
         state.logs.forget(&id);
         Ok(Group::new(self.clone(), id))
+    }
+
+    /// Deletes everything this device holds of a group: records, index, membership, addresses,
+    /// signatures. Every table keyed by group is emptied of it in one transaction (with
+    /// `secure_delete` on, the freed pages are zeroed). Not an erasure: the other members keep
+    /// their copies. Used when this device learns it was removed.
+    pub fn forget_group(&self, id: GroupId) -> Result<()> {
+        let mut state = self.lock();
+        let state = &mut *state;
+        let tables: Vec<String> = {
+            let mut stmt = state.store.conn.prepare(
+                "SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) c
+                 WHERE m.type = 'table' AND c.name = 'group_id' ORDER BY m.name",
+            )?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let tx = state.store.conn.unchecked_transaction()?;
+        for table in &tables {
+            // Table names come from the schema, not from input.
+            tx.execute(
+                &format!("DELETE FROM \"{table}\" WHERE group_id = ?1"),
+                [id.as_bytes()],
+            )?;
+        }
+        tx.commit()?;
+        state.cache.forget_group(&id);
+        state.logs.forget(&id);
+        Ok(())
     }
 
     /// The groups on this device: (id, name).

@@ -102,7 +102,7 @@ impl From<SyncError> for GroundworkError {
         let message = e.to_string();
         match e {
             SyncError::Local(e) => e.into(),
-            SyncError::Refused { .. } | SyncError::RefusedPeer { .. } => {
+            SyncError::Refused { .. } | SyncError::RefusedPeer { .. } | SyncError::RemovedHere => {
                 Self::Permission { message }
             }
             _ => Self::Network { message },

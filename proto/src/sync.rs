@@ -30,7 +30,10 @@ use crate::membership::OpHash;
 use crate::signed::{SignedChange, SignedErasure};
 
 /// The protocol versions this build speaks.
-pub const PROTOCOL_VERSION: u16 = 1;
+pub const PROTOCOL_VERSION: u16 = 2;
+/// The first version whose devices are told, with proof, that they were removed
+/// ([`Message::Removed`]); older ones are only refused.
+pub const REMOVAL_NOTICE_VERSION: u16 = 2;
 /// The oldest version this build still speaks.
 pub const MIN_PROTOCOL_VERSION: u16 = 1;
 /// The largest frame accepted from a peer.
@@ -165,6 +168,13 @@ pub enum Message {
     Refused {
         reason: Refusal,
         message: String,
+    },
+    /// To a device that was removed from the group (version 2 on): the membership operations
+    /// it lacks, among them its removal, signed by the admin who made it. The receiver checks
+    /// them like any membership operations and, once they show it removed, deletes its copy of
+    /// the group. Ends the session.
+    Removed {
+        membership_ops: Vec<Vec<u8>>,
     },
 }
 

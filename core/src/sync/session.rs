@@ -3,8 +3,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use groundwork_proto::membership::DeviceId;
 use groundwork_proto::sync::{
-    DocHeads, DocUpdate, MIN_PROTOCOL_VERSION, Message, PROTOCOL_VERSION, Refusal, item_doc,
-    item_id,
+    DocHeads, DocUpdate, MIN_PROTOCOL_VERSION, Message, PROTOCOL_VERSION, REMOVAL_NOTICE_VERSION,
+    Refusal, item_doc, item_id,
 };
 use negentropy::{Id, Negentropy, NegentropyStorageVector};
 
@@ -50,6 +50,14 @@ pub enum SyncError {
     /// This side refused the peer (the message was sent to it too).
     #[error("refused the peer: {message}")]
     RefusedPeer { reason: Refusal, message: String },
+    /// This side refused a peer that was removed from the group; `membership_ops` (its
+    /// removal among them) are sent to it as [`Message::Removed`].
+    #[error("refused a removed device (it was sent its removal)")]
+    RemovedPeer { membership_ops: Vec<Vec<u8>> },
+    /// The peer showed, by operations signed by an admin, that this device was removed from the
+    /// group: this device's copy of the group was deleted.
+    #[error("this device was removed from the group; its copy of the group was deleted")]
+    RemovedHere,
     /// The peer broke the protocol or sent records it may not send: end the session and count it
     /// against the peer.
     #[error("the peer misbehaved: {0}")]
@@ -236,6 +244,10 @@ impl SyncSession {
             self.phase = Phase::Done;
             return Err(SyncError::Refused { reason, message });
         }
+        if let Message::Removed { membership_ops } = msg {
+            self.phase = Phase::Done;
+            return Err(self.on_removed(&membership_ops));
+        }
         let out = match self.role {
             SyncRole::Responder => self.handle_as_responder(msg),
             SyncRole::Initiator => self.handle_as_initiator(msg),
@@ -370,6 +382,11 @@ impl SyncSession {
                     membership_heads: our_heads,
                 }]);
             }
+            if self.version >= REMOVAL_NOTICE_VERSION && members.removed.contains(&self.peer) {
+                return Err(SyncError::RemovedPeer {
+                    membership_ops: self.group.membership_ops_missing_for(&membership_heads)?,
+                });
+            }
             return Err(refuse(
                 Refusal::NotMember,
                 "the peer is not a member of the group, or was removed",
@@ -389,6 +406,25 @@ impl SyncSession {
             membership_ops,
             reconcile: reply,
         }])
+    }
+
+    /// The peer says this device was removed. Only the operations count: applied like any
+    /// (each signed and checked against the log), they either show the removal — and applying
+    /// them deleted this device's copy of the group — or the peer lied.
+    fn on_removed(&mut self, ops: &[Vec<u8>]) -> SyncError {
+        if self.role != SyncRole::Initiator {
+            return SyncError::Misbehaved("only a responder tells a device it was removed".into());
+        }
+        match self.group.apply_membership_ops(ops) {
+            Err(e) => SyncError::Misbehaved(format!("its removal notice does not verify: {e}")),
+            Ok(_) => match self.group.is_held() {
+                Ok(false) => SyncError::RemovedHere,
+                Ok(true) => {
+                    SyncError::Misbehaved("it said this device was removed; it was not".into())
+                }
+                Err(e) => SyncError::Local(e),
+            },
+        }
     }
 
     fn apply_membership(&mut self, ops: &[Vec<u8>]) -> Result<(), SyncError> {
@@ -690,5 +726,6 @@ fn name(m: &Message) -> &'static str {
         Message::Live { .. } => "Live",
         Message::Done => "Done",
         Message::Refused { .. } => "Refused",
+        Message::Removed { .. } => "Removed",
     }
 }

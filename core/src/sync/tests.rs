@@ -27,6 +27,9 @@ pub(crate) fn run(a: &Group, b: &Group) -> Result<(SyncStats, SyncStats, Vec<Mes
                 Err(SyncError::RefusedPeer { reason, message }) => {
                     to_a.push(Message::Refused { reason, message });
                 }
+                Err(SyncError::RemovedPeer { membership_ops }) => {
+                    to_a.push(Message::Removed { membership_ops });
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -245,19 +248,67 @@ fn strangers_and_removed_devices_get_no_record_bytes() {
         ),
         "{out:?}"
     );
-    // A removed device: refused from the moment the removal is known.
+    // A removed device: refused from the moment the removal is known, and sent its removal.
     a.remove_device(b.repo.device()).expect("remove");
     let result = run(&b, &a);
-    match result {
-        Ok((_, _, sent)) => {
-            assert!(
-                sent.iter().all(|m| matches!(m, Message::Refused { .. })),
-                "a removed device got {sent:?}"
-            );
-        }
-        Err(SyncError::Refused { reason, .. }) => assert_eq!(reason, Refusal::NotMember),
-        Err(e) => panic!("unexpected {e}"),
-    }
+    assert!(matches!(result, Err(SyncError::RemovedHere)), "{result:?}");
+}
+
+#[test]
+fn a_removed_device_deletes_its_copy_of_the_group_when_shown_its_removal() {
+    let (_ra, a) = group_with(5);
+    let (rb, b) = admit(&a, Role::Member, Grant::everything());
+    let (_rc, c) = admit(&a, Role::Member, Grant::everything());
+    run(&b, &a).expect("b syncs");
+    run(&c, &a).expect("c syncs");
+    assert_eq!(names(&b).len(), 5);
+    a.remove_device(b.repo.device()).expect("remove");
+    // C learns of the removal from A; B then meets C, not A.
+    run(&c, &a).expect("c syncs again");
+    let result = run(&b, &c);
+    assert!(matches!(result, Err(SyncError::RemovedHere)), "{result:?}");
+    assert!(rb.groups().expect("groups").is_empty());
+    assert!(!b.is_held().expect("held"));
+    let left: i64 = rb
+        .lock()
+        .store
+        .conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM docs) + (SELECT count(*) FROM membership_ops)
+                  + (SELECT count(*) FROM contacts_idx) + (SELECT count(*) FROM change_sigs)",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(left, 0, "rows of the group left on the removed device");
+    assert!(
+        b.contacts(&ContactQuery::default())
+            .expect("query")
+            .is_empty()
+    );
+    // The others keep everything.
+    assert_eq!(names(&c).len(), 5);
+}
+
+#[test]
+fn a_removal_notice_without_the_removal_deletes_nothing() {
+    let (_ra, a) = group_with(3);
+    let (rb, b) = admit(&a, Role::Member, Grant::everything());
+    run(&b, &a).expect("b syncs");
+    // A lying peer sends a notice whose operations do not remove B (here: none at all).
+    let (mut ib, _hello) = SyncSession::initiate(&b, a.repo.device()).expect("hello");
+    let out = ib.handle(Message::Removed {
+        membership_ops: a.membership_ops().expect("ops"),
+    });
+    assert!(matches!(out, Err(SyncError::Misbehaved(_))), "{out:?}");
+    assert_eq!(rb.groups().expect("groups").len(), 1);
+    assert_eq!(names(&b).len(), 3);
+    // A responder is never told it was removed.
+    let mut ra = SyncSession::respond(&a, b.repo.device());
+    let out = ra.handle(Message::Removed {
+        membership_ops: vec![],
+    });
+    assert!(matches!(out, Err(SyncError::Misbehaved(_))), "{out:?}");
 }
 
 #[test]

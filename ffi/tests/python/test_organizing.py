@@ -386,3 +386,32 @@ def test_every_export_kind_and_a_portable_move_to_a_new_group(store, group):
         run(moved.import_portable(portable.bytes))  # no longer empty
     with pytest.raises(GroundworkError.InvalidInput):
         run(store.create_group("x").import_portable(b'{"not": "portable"}\n'))
+
+
+def test_a_phone_removed_from_the_group_deletes_it_at_its_next_sync(tmp_path):
+    a = open_store(tmp_path / "a.db", KEY_A)
+    b = open_store(tmp_path / "b.db", KEY_B)
+    group_a = a.create_group("Maple Court Tenants")
+    group_a.create_contact(gw.NewContact(name="Ana Ruiz"))
+
+    async def scenario():
+        node_a = await a.start_node(gw.NodeOptions(bind="127.0.0.1:0"))
+        node_b = await b.start_node(gw.NodeOptions(bind="127.0.0.1:0"))
+        try:
+            invite = node_a.create_invite(group_a, gw.InviteOptions(validity_secs=120))
+            joined = await node_b.join(invite.ticket(), "Lost phone")
+            group_b = b.group(joined.group_id)
+            assert group_b.count_contacts(gw.ContactQuery()) == 1
+            group_a.remove_device(b.device_id())
+            addrs = [s for s in node_a.addresses() if s.startswith("127.0.0.1:")]
+            with pytest.raises(GroundworkError.Permission):
+                await node_b.sync_now(group_b, a.device_id(), addrs)
+            assert b.groups() == []
+            with pytest.raises(GroundworkError.NotFound):
+                b.group(joined.group_id)
+            assert group_a.count_contacts(gw.ContactQuery()) == 1
+        finally:
+            await node_a.shutdown()
+            await node_b.shutdown()
+
+    run(scenario())
