@@ -45,6 +45,10 @@ pub use meeting::{
 pub const SYNC_ALPN: &[u8] = b"/groundwork/sync/1";
 /// How long a misbehaving peer is refused.
 const QUARANTINE: Duration = Duration::from_secs(10 * 60);
+/// How long a connection may take to open. Between devices on one network a handshake takes
+/// milliseconds, through a relay a few seconds; beyond this the peer is out of reach, and a
+/// person waiting on "sync now" is told so (QUIC alone would wait out its 60 s idle timeout).
+const CONNECT_DEADLINE: Duration = Duration::from_secs(15);
 /// How long to wait for the peer's next frame.
 const FRAME_DEADLINE: Duration = Duration::from_secs(30);
 
@@ -388,11 +392,15 @@ impl Node {
         ),
         NodeError,
     > {
-        let conn = self
-            .router
-            .endpoint()
-            .connect(peer, alpn)
+        let connecting = self.router.endpoint().connect(peer, alpn);
+        let conn = tokio::time::timeout(CONNECT_DEADLINE, connecting)
             .await
+            .map_err(|_| {
+                NodeError::Connect(format!(
+                    "no answer within {} s (the device is off, asleep or out of reach)",
+                    CONNECT_DEADLINE.as_secs()
+                ))
+            })?
             .map_err(|e| NodeError::Connect(e.to_string()))?;
         let (send, recv) = conn
             .open_bi()

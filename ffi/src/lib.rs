@@ -61,7 +61,9 @@ pub use node::{
     PeerStatus, PeerSyncOutcome, SyncReport, SyncStats, SyncStatus,
 };
 pub use organizing::*;
-pub use platform::{LogLevel, LogListener, forward_logs, stop_forwarding_logs};
+pub use platform::{
+    BackupSummary, LogLevel, LogListener, forward_logs, restore_store_backup, stop_forwarding_logs,
+};
 pub use query::*;
 pub use repo::GroundworkStore;
 

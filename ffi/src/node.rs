@@ -135,10 +135,46 @@ pub struct SyncStatus {
 /// This device on the network. Start it with `GroundworkStore.start_node`.
 #[derive(uniffi::Object)]
 pub struct Node {
-    inner: core_node::Node,
-    /// The last session report per peer, kept by `tracker`.
+    repo: Repo,
+    config: NodeConfig,
+    /// `None` while paused (or after `shutdown`).
+    running: Mutex<Option<Running>>,
+    /// The last session report per peer, kept by each running node's tracker (and across a pause).
     last: Arc<Mutex<HashMap<pm::DeviceId, SyncReport>>>,
+    /// Every running node's session reports, forwarded by its tracker: a subscription outlives
+    /// a pause.
+    sessions: broadcast::Sender<SessionReport>,
+}
+
+/// The endpoint while the node runs, and the task that records its sessions.
+struct Running {
+    node: core_node::Node,
     tracker: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    async fn start(
+        repo: Repo,
+        config: NodeConfig,
+        last: Arc<Mutex<HashMap<pm::DeviceId, SyncReport>>>,
+        sessions: broadcast::Sender<SessionReport>,
+    ) -> Result<Self> {
+        let node =
+            runtime::run(async move { Ok(core_node::Node::spawn(repo, config).await?) }).await?;
+        let tracker = runtime::handle().spawn(track(node.sessions(), last, sessions));
+        Ok(Self { node, tracker })
+    }
+
+    /// Stops the tracker and closes the endpoint cleanly for the peers.
+    async fn stop(self) {
+        self.tracker.abort();
+        let node = self.node;
+        let _ = runtime::run(async move {
+            node.shutdown().await;
+            Ok(())
+        })
+        .await;
+    }
 }
 
 impl Node {
@@ -150,25 +186,46 @@ impl Node {
             bind,
             relay_url: options.relay_url,
         };
-        let inner =
-            runtime::run(async move { Ok(core_node::Node::spawn(repo, config).await?) }).await?;
         let last = Arc::new(Mutex::new(HashMap::new()));
-        let tracker = runtime::handle().spawn(track(inner.sessions(), last.clone()));
+        let (sessions, _) = broadcast::channel(256);
+        let running =
+            Running::start(repo.clone(), config.clone(), last.clone(), sessions.clone()).await?;
         Ok(Arc::new(Self {
-            inner,
+            repo,
+            config,
+            running: Mutex::new(Some(running)),
             last,
-            tracker,
+            sessions,
         }))
+    }
+
+    /// The running endpoint, or `Network` while the node is paused.
+    fn node(&self) -> Result<core_node::Node> {
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|r| r.node.clone())
+            .ok_or_else(|| GroundworkError::Network {
+                message: "the node is paused: resume it first".into(),
+            })
+    }
+
+    fn take_running(&self) -> Option<Running> {
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 }
 
 impl Drop for Node {
     fn drop(&mut self) {
-        self.tracker.abort();
-        // The router aborts its tasks when its last handle goes; shutting down first closes the
-        // endpoint cleanly for the peers.
-        let inner = self.inner.clone();
-        runtime::handle().spawn(async move { inner.shutdown().await });
+        if let Some(running) = self.take_running() {
+            // The router aborts its tasks when its last handle goes; shutting down first closes
+            // the endpoint cleanly for the peers.
+            runtime::handle().spawn(running.stop());
+        }
     }
 }
 
@@ -176,16 +233,14 @@ impl Drop for Node {
 impl Node {
     /// This device's id (the same as the store's).
     pub fn device_id(&self) -> String {
-        self.inner.repo().device_id()
+        self.repo.device_id()
     }
 
-    /// The `IP:port` sockets the node listens on.
+    /// The `IP:port` sockets the node listens on (none while paused).
     pub fn addresses(&self) -> Vec<String> {
-        self.inner
-            .bound_sockets()
-            .iter()
-            .map(ToString::to_string)
-            .collect()
+        self.node()
+            .map(|n| n.bound_sockets().iter().map(ToString::to_string).collect())
+            .unwrap_or_default()
     }
 
     /// Makes an invite to `group` (this device must be an admin). It works once, until it
@@ -198,7 +253,7 @@ impl Node {
         };
         let validity = Duration::from_secs(u64::from(options.validity_secs));
         let _rt = runtime::handle().enter();
-        let invite = self.inner.invite(&group.inner, validity, role, grant)?;
+        let invite = self.node()?.invite(&group.inner, validity, role, grant)?;
         Ok(Arc::new(Invite {
             addresses: invite
                 .ticket
@@ -217,7 +272,7 @@ impl Node {
     /// to the inviter, receives the group's membership, then syncs its records from the inviter.
     /// `device_name` is how the group's member list shows this device.
     pub async fn join(&self, ticket: String, device_name: String) -> Result<JoinedGroup> {
-        let node = self.inner.clone();
+        let node = self.node()?;
         runtime::run(async move {
             let (group, fingerprint) = node.join(&ticket, &device_name).await?;
             let g = group.clone();
@@ -239,7 +294,7 @@ impl Node {
         addresses: Vec<String>,
     ) -> Result<SyncStats> {
         let peer = endpoint_addr(&peer_device_id, &addresses)?;
-        let node = self.inner.clone();
+        let node = self.node()?;
         let group = group.inner.clone();
         runtime::run(async move { Ok(node.sync_with(&group, peer).await?.into()) }).await
     }
@@ -254,7 +309,7 @@ impl Node {
         addresses: Vec<String>,
     ) -> Result<Arc<LiveLink>> {
         let peer = endpoint_addr(&peer_device_id, &addresses)?;
-        let node = self.inner.clone();
+        let node = self.node()?;
         let group = group.inner.clone();
         let link = runtime::run(async move { Ok(node.go_live(&group, peer).await?.1) }).await?;
         Ok(Arc::new(LiveLink {
@@ -265,7 +320,7 @@ impl Node {
     /// Syncs `group` once with every member device whose address this device knows (from the
     /// invite and earlier syncs); one outcome per peer.
     pub async fn sync_known_peers(&self, group: Arc<Group>) -> Result<Vec<PeerSyncOutcome>> {
-        let node = self.inner.clone();
+        let node = self.node()?;
         let group = group.inner.clone();
         runtime::run(async move {
             let outcomes = node.sync_known_peers(&group).await?;
@@ -308,7 +363,7 @@ impl Node {
     /// Calls `listener` after each sync session (started here or by a peer), from now on, until
     /// the handle is cancelled or dropped.
     pub fn subscribe_sync(&self, listener: Arc<dyn SyncListener>) -> Arc<SubscriptionHandle> {
-        let mut rx = self.inner.sessions();
+        let mut rx = self.sessions.subscribe();
         SubscriptionHandle::spawn(async move {
             loop {
                 let next = match rx.recv().await {
@@ -347,7 +402,7 @@ impl Node {
             return Err(GroundworkError::invalid("minutes: at least 1"));
         }
         let groups: Vec<groundwork_core::Group> = groups.iter().map(|g| g.inner.clone()).collect();
-        let node = self.inner.clone();
+        let node = self.node()?;
         let limit = Duration::from_secs(u64::from(minutes) * 60);
         let mut meeting = runtime::run(async move { Ok(node.meet(&groups, limit).await?) }).await?;
         Ok(SubscriptionHandle::spawn(async move {
@@ -371,8 +426,9 @@ impl Node {
     }
 
     /// Tells the node the network changed (call it on the platform's connectivity callback).
+    /// Nothing to do while paused.
     pub async fn network_change(&self) {
-        let node = self.inner.clone();
+        let Ok(node) = self.node() else { return };
         let _ = runtime::run(async move {
             node.network_change().await;
             Ok(())
@@ -380,15 +436,49 @@ impl Node {
         .await;
     }
 
-    /// Stops serving and closes the endpoint. Safe to call twice; the node is unusable after.
+    /// Pauses the node when the app goes to the background: closes the endpoint cleanly (peers
+    /// see it leave; live links and meeting mode end) and frees its sockets. Calls that need
+    /// the network are `Network` until `resume`; sync subscriptions stay. Safe to call twice.
+    pub async fn pause(&self) {
+        if let Some(running) = self.take_running() {
+            running.stop().await;
+        }
+    }
+
+    /// Starts the node again after `pause` (or `shutdown`), with the options it was started
+    /// with; a new port is picked when it was `0`. Peers reach it at the addresses it now
+    /// announces (sync with them, or meet). Does nothing when it is running.
+    pub async fn resume(&self) -> Result<()> {
+        if self.node().is_ok() {
+            return Ok(());
+        }
+        let running = Running::start(
+            self.repo.clone(),
+            self.config.clone(),
+            self.last.clone(),
+            self.sessions.clone(),
+        )
+        .await?;
+        let lost = {
+            let mut slot = self.running.lock().unwrap_or_else(|p| p.into_inner());
+            match *slot {
+                None => {
+                    *slot = Some(running);
+                    None
+                }
+                // Another `resume` won the race: keep its node.
+                Some(_) => Some(running),
+            }
+        };
+        if let Some(extra) = lost {
+            extra.stop().await;
+        }
+        Ok(())
+    }
+
+    /// Stops serving and closes the endpoint (as `pause`). Safe to call twice.
     pub async fn shutdown(&self) {
-        self.tracker.abort();
-        let node = self.inner.clone();
-        let _ = runtime::run(async move {
-            node.shutdown().await;
-            Ok(())
-        })
-        .await;
+        self.pause().await;
     }
 }
 
@@ -497,6 +587,7 @@ impl Invite {
 async fn track(
     mut rx: broadcast::Receiver<SessionReport>,
     last: Arc<Mutex<HashMap<pm::DeviceId, SyncReport>>>,
+    sessions: broadcast::Sender<SessionReport>,
 ) {
     loop {
         match rx.recv().await {
@@ -504,7 +595,9 @@ async fn track(
                 let peer = r.peer;
                 last.lock()
                     .unwrap_or_else(|p| p.into_inner())
-                    .insert(peer, report(r));
+                    .insert(peer, report(r.clone()));
+                // Nobody subscribed is fine.
+                let _ = sessions.send(r);
             }
             Err(broadcast::error::RecvError::Lagged(_)) => continue,
             Err(broadcast::error::RecvError::Closed) => return,

@@ -1,5 +1,5 @@
 //! What the phone's platform needs from the core besides records: its logs in the platform
-//! logger, a new store key, and wiping the store.
+//! logger, a new store key, backups, and wiping the store.
 //!
 //! Logs: the core logs through `tracing` (targets, levels, structured fields; never record
 //! content). `forward_logs` installs, once per process, a subscriber that hands each event to
@@ -11,12 +11,13 @@ use std::cell::Cell;
 use std::fmt::Write as _;
 use std::sync::{Arc, Once, RwLock};
 
-use groundwork_core::StoreKey;
+use groundwork_core::backup::BackupError;
+use groundwork_core::{StoreKey, restore_backup};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::error::Result;
+use crate::error::{GroundworkError, Result};
 use crate::repo::GroundworkStore;
 use crate::runtime;
 
@@ -145,8 +146,73 @@ impl Visit for Message {
     }
 }
 
+/// What a backup holds.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BackupSummary {
+    pub bytes: u64,
+    pub groups: u64,
+    pub documents: u64,
+    /// The device the store belongs to: a restored store is that same device.
+    pub device_id: String,
+}
+
+impl From<groundwork_core::BackupSummary> for BackupSummary {
+    fn from(s: groundwork_core::BackupSummary) -> Self {
+        Self {
+            bytes: s.bytes,
+            groups: s.groups,
+            documents: s.documents,
+            device_id: s.device_id,
+        }
+    }
+}
+
+fn backup_error(e: BackupError) -> GroundworkError {
+    let message = e.to_string();
+    match e {
+        BackupError::Io(_) | BackupError::Store(_) => GroundworkError::Storage { message },
+        BackupError::TargetExists(_) => GroundworkError::InvalidInput { message },
+        // Not a backup, another format, truncated, damaged, or another store's key: the file
+        // given is the problem.
+        _ => GroundworkError::InvalidInput { message },
+    }
+}
+
+/// Restores an encrypted backup as the store at `path` (which must not be open), checking it
+/// with `key` (the store key the backup was made under) before it takes the store's place.
+/// An existing store there is refused unless `replace`. The restored store is the same device:
+/// syncing it with the group brings what changed since, with nothing duplicated.
+#[uniffi::export(async_runtime = "tokio")]
+pub async fn restore_store_backup(
+    backup_path: String,
+    path: String,
+    key: Vec<u8>,
+    replace: bool,
+) -> Result<BackupSummary> {
+    let key = StoreKey::from_bytes(&key)?;
+    runtime::blocking(move || {
+        restore_backup(backup_path.as_ref(), path.as_ref(), &key, replace)
+            .map(Into::into)
+            .map_err(backup_error)
+    })
+    .await
+}
+
 #[uniffi::export(async_runtime = "tokio")]
 impl GroundworkStore {
+    /// Writes an encrypted backup of the whole store (every group, the device's key) to
+    /// `backup_path`, under the store's own key; a file there is replaced only once the new
+    /// one is complete. `note` (at most 64 KiB) travels in the clear: the app's own label.
+    pub async fn create_backup(&self, backup_path: String, note: Vec<u8>) -> Result<BackupSummary> {
+        let repo = self.inner.clone();
+        runtime::blocking(move || {
+            repo.create_backup(backup_path.as_ref(), &note)
+                .map(Into::into)
+                .map_err(backup_error)
+        })
+        .await
+    }
+
     /// Re-encrypts the store under a new 32-byte key: put the new key in the keystore first,
     /// call this, then delete the old one. Another length is `InvalidInput`. Takes a moment
     /// on a large store (every page is rewritten).

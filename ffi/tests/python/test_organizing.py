@@ -415,3 +415,81 @@ def test_a_phone_removed_from_the_group_deletes_it_at_its_next_sync(tmp_path):
             await node_b.shutdown()
 
     run(scenario())
+
+
+def test_a_backup_restores_the_same_device_with_its_records(tmp_path):
+    s = open_store(tmp_path / "store.db", KEY_A)
+    g = s.create_group("Maple Court Tenants")
+    g.create_contact(gw.NewContact(name="Ana Ruiz"))
+    made = run(s.create_backup(str(tmp_path / "phone.gwbackup"), note=b"Rosa's phone"))
+    assert (made.groups, made.device_id) == (1, s.device_id())
+    with pytest.raises(GroundworkError.InvalidInput):
+        run(gw.restore_store_backup(str(tmp_path / "phone.gwbackup"), str(tmp_path / "store.db"), KEY_A, False))
+    restored = run(
+        gw.restore_store_backup(str(tmp_path / "phone.gwbackup"), str(tmp_path / "new" / "store.db"), KEY_A, False)
+    )
+    assert restored.device_id == s.device_id()
+    phone = open_store(tmp_path / "new" / "store.db", KEY_A)
+    assert phone.device_id() == s.device_id()
+    assert phone.group(g.id()).count_contacts(gw.ContactQuery()) == 1
+    with pytest.raises(GroundworkError.InvalidInput):
+        run(gw.restore_store_backup(str(tmp_path / "phone.gwbackup"), str(tmp_path / "other.db"), KEY_B, False))
+    (tmp_path / "junk").write_bytes(b"not a backup at all")
+    with pytest.raises(GroundworkError.InvalidInput):
+        run(gw.restore_store_backup(str(tmp_path / "junk"), str(tmp_path / "x.db"), KEY_A, False))
+
+
+class Sessions(gw.SyncListener):
+    def __init__(self):
+        self.reports = queue.Queue()
+
+    def on_session(self, report):
+        self.reports.put(report)
+
+
+def test_a_paused_node_is_off_the_network_and_resumes_with_its_subscriptions(tmp_path):
+    a = open_store(tmp_path / "a.db", KEY_A)
+    b = open_store(tmp_path / "b.db", KEY_B)
+    group_a = a.create_group("Maple Court Tenants")
+    group_a.create_contact(gw.NewContact(name="Ana Ruiz"))
+
+    def loopback(node):
+        return [s for s in node.addresses() if s.startswith("127.0.0.1:")]
+
+    async def scenario():
+        node_a = await a.start_node(gw.NodeOptions(bind="127.0.0.1:0"))
+        node_b = await b.start_node(gw.NodeOptions(bind="127.0.0.1:0"))
+        try:
+            invite = node_a.create_invite(group_a, gw.InviteOptions(validity_secs=120))
+            joined = await node_b.join(invite.ticket(), "Rosa's phone")
+            group_b = b.group(joined.group_id)
+            sessions = Sessions()
+            handle = node_a.subscribe_sync(sessions)
+            old = loopback(node_a)
+
+            await node_a.pause()
+            await node_a.pause()  # twice is fine
+            assert node_a.addresses() == []
+            with pytest.raises(GroundworkError.Network):
+                node_a.create_invite(group_a, gw.InviteOptions())
+            started = time.monotonic()
+            with pytest.raises(GroundworkError.Network):
+                await node_b.sync_now(group_b, a.device_id(), old)
+            assert time.monotonic() - started < 20, "an unreachable peer is given up on in 15 s"
+            await node_a.network_change()  # a no-op while paused
+
+            group_a.create_contact(gw.NewContact(name="Bea Lund"))
+            await node_a.resume()
+            await node_a.resume()  # running: nothing to do
+            stats = await node_b.sync_now(group_b, a.device_id(), loopback(node_a))
+            assert stats.docs_received >= 1
+            assert group_b.count_contacts(gw.ContactQuery()) == 2
+            # The subscription made before the pause hears the session after it.
+            report = sessions.reports.get(timeout=WAIT)
+            assert report.peer_device_id == b.device_id() and report.error is None
+            handle.cancel()
+        finally:
+            await node_a.shutdown()
+            await node_b.shutdown()
+
+    run(scenario())

@@ -36,6 +36,18 @@ public class GroundworkStore private constructor(
          * a key that does not open the file, or a file that is not a store, is
          * [GroundworkException.Storage], and the file is left untouched.
          */
+        /**
+         * Restores an encrypted backup (see [createBackup]) as the store at [path], which must
+         * not be open; [key] is the store key the backup was made under. An existing store
+         * there is refused unless [replace]. The restored store is the same device.
+         */
+        public suspend fun restoreBackup(
+            backupPath: String,
+            path: String,
+            key: ByteArray,
+            replace: Boolean = false,
+        ): BackupSummary = guard { org.groundwork.ffi.restoreStoreBackup(backupPath, path, key, replace) }
+
         public suspend fun open(
             path: String,
             key: ByteArray,
@@ -76,6 +88,11 @@ public class GroundworkStore private constructor(
      * call this, then delete the old one. Every page is rewritten: a moment on a large store.
      */
     public suspend fun changeKey(newKey: ByteArray): kotlin.Unit = guard { ffi.changeKey(newKey) }
+
+    /** Writes an encrypted backup of the whole store to [backupPath] (under the store's own
+     *  key); [note] travels in the clear. */
+    public suspend fun createBackup(backupPath: String, note: ByteArray = ByteArray(0)): BackupSummary =
+        guard { ffi.createBackup(backupPath, note) }
 
     /**
      * Destroys the store: every group and record on this phone and its device key (for "wipe

@@ -99,6 +99,14 @@ public class Node internal constructor(
     /** Tell the node the network changed (from the platform's connectivity callback). */
     public suspend fun networkChange(): kotlin.Unit = guard { ffi.networkChange() }
 
+    /** When the app goes to the background (`onStop`): closes the endpoint cleanly and frees
+     *  its sockets; network calls throw [GroundworkException.Network] until [resume]. Flows of
+     *  [syncReports] stay. Safe to call twice. */
+    public suspend fun pause(): kotlin.Unit = guard { ffi.pause() }
+
+    /** When the app comes back (`onStart`): starts the endpoint again with the same options. */
+    public suspend fun resume(): kotlin.Unit = guard { ffi.resume() }
+
     /** Stops serving and closes the endpoint cleanly for the peers. Safe to call twice. */
     public suspend fun shutdown(): kotlin.Unit = guard { ffi.shutdown() }
 

@@ -112,6 +112,7 @@ public typealias HistoryEntry = org.groundwork.ffi.HistoryEntry
 public typealias History = org.groundwork.ffi.History
 public typealias Undone = org.groundwork.ffi.Undone
 public typealias LogLevel = org.groundwork.ffi.LogLevel
+public typealias BackupSummary = org.groundwork.ffi.BackupSummary
 public typealias ImportFormat = org.groundwork.ffi.ImportFormat
 public typealias ColumnOverride = org.groundwork.ffi.ColumnOverride
 public typealias ColumnRead = org.groundwork.ffi.ColumnRead

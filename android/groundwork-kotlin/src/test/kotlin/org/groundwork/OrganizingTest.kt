@@ -251,4 +251,35 @@ class OrganizingTest {
         val vcard = group.export(ExportKind.VCard)
         assertTrue(String(vcard.bytes).contains("BEGIN:VCARD"))
     }
+
+    @Test
+    fun aPausedNodeIsOffTheNetworkUntilResumed() = test {
+        val node = store.startNode(NodeOptions(bind = "127.0.0.1:0"))
+        try {
+            assertTrue(node.addresses().isNotEmpty())
+            node.pause()
+            assertEquals(emptyList<String>(), node.addresses())
+            assertThrows<GroundworkException.Network> { node.createInvite(group) }
+            node.resume()
+            assertTrue(node.addresses().isNotEmpty())
+            node.createInvite(group).close()
+        } finally {
+            node.shutdown()
+        }
+    }
+
+    @Test
+    fun aBackupRestoresTheSameDevice() = test {
+        group.createContact(NewContact(name = "Ana Ruiz"))
+        val backup = dir.resolve("phone.gwbackup").toString()
+        val made = store.createBackup(backup)
+        assertEquals(store.deviceId, made.deviceId)
+        val restoredPath = dir.resolve("restored").resolve("store.db").toString()
+        GroundworkStore.restoreBackup(backup, restoredPath, KEY_A)
+        GroundworkStore.open(restoredPath, KEY_A).use { restored ->
+            assertEquals(store.deviceId, restored.deviceId)
+            assertEquals(1L, restored.group(group.id).countContacts())
+        }
+        assertThrows<GroundworkException.InvalidInput> { GroundworkStore.restoreBackup(backup, restoredPath, KEY_A) }
+    }
 }
