@@ -49,6 +49,11 @@ const QUARANTINE: Duration = Duration::from_secs(10 * 60);
 /// milliseconds, through a relay a few seconds; beyond this the peer is out of reach, and a
 /// person waiting on "sync now" is told so (QUIC alone would wait out its 60 s idle timeout).
 const CONNECT_DEADLINE: Duration = Duration::from_secs(15);
+/// How long a side that sent its last message waits for the peer to show, by ending its side
+/// or closing, that it has read everything. Closing sooner discards what QUIC is still
+/// retransmitting: on a link that loses packets the peer's last frames would never arrive.
+/// The peer closes as soon as it has read them, so this costs nothing on a good link.
+pub(crate) const CLOSE_GRACE: Duration = Duration::from_secs(20);
 /// How long to wait for the peer's next frame.
 const FRAME_DEADLINE: Duration = Duration::from_secs(30);
 
@@ -354,7 +359,7 @@ impl Node {
         // The responder answers our Done and ends its side: once it has, it has read everything
         // we sent, and the connection can go.
         if result.is_ok() {
-            let _ = tokio::time::timeout(Duration::from_secs(5), async {
+            let _ = tokio::time::timeout(CLOSE_GRACE, async {
                 while frames::read(&mut recv, FRAME_DEADLINE).await.is_ok() {}
             })
             .await;
@@ -584,16 +589,14 @@ async fn serve(
             Ok(session) => session,
             Err(NodeError::Sync(SyncError::RefusedPeer { .. })) => {
                 let _ = send.finish();
-                let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
+                let _ = tokio::time::timeout(CLOSE_GRACE, conn.closed()).await;
                 return Ok(None);
             }
             Err(e) => return Err(e),
         };
         if session.is_done() {
             // The initiator either ends its side (a one-off sync) or asks to stay live.
-            if let Ok((Message::Live { .. }, _)) =
-                frames::read(&mut recv, Duration::from_secs(5)).await
-            {
+            if let Ok((Message::Live { .. }, _)) = frames::read(&mut recv, CLOSE_GRACE).await {
                 let stats = session.stats().clone();
                 let _ = shared.sessions.send(SessionReport {
                     peer,
@@ -605,7 +608,7 @@ async fn serve(
                 return Ok(None);
             }
             let _ = send.finish();
-            let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
+            let _ = tokio::time::timeout(CLOSE_GRACE, conn.closed()).await;
             return Ok(Some((group, session.stats().clone())));
         }
     }

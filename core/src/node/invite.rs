@@ -199,7 +199,7 @@ impl ProtocolHandler for JoinHandler {
             Ok(Err(e)) => tracing::info!(error = %e, "join attempt failed"),
             Err(e) => tracing::error!(error = %e, "join handler panicked"),
         }
-        let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
+        let _ = tokio::time::timeout(super::CLOSE_GRACE, conn.closed()).await;
         Ok(())
     }
 }
