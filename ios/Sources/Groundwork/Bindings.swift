@@ -65,3 +65,7 @@ typealias FfiSyncReport = GroundworkUniffi.SyncReport
 typealias FfiSyncStats = GroundworkUniffi.SyncStats
 typealias FfiSyncStatus = GroundworkUniffi.SyncStatus
 typealias FfiPeerSyncOutcome = GroundworkUniffi.PeerSyncOutcome
+
+typealias FfiBenchmarkProgress = GroundworkUniffi.BenchmarkProgress
+typealias FfiBenchmarkListener = GroundworkUniffi.BenchmarkListener
+typealias FfiMeetingListener = GroundworkUniffi.MeetingListener

@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit
 import kotlin.io.path.listDirectoryEntries
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.withTimeout
+import kotlinx.coroutines.withTimeoutOrNull
 import org.groundwork.Fixtures.KEY_A
 import org.groundwork.Fixtures.KEY_B
 import org.groundwork.Fixtures.WAIT_MS
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir
 import org.groundwork.ffi.AssessmentAtLeast
 import org.groundwork.ffi.CanvassStatus
 import org.groundwork.ffi.ExportKind
+import org.groundwork.ffi.ImportAction
 import org.groundwork.ffi.ContactEdit
 import org.groundwork.ffi.Counted
 import org.groundwork.ffi.FollowUpStatus
@@ -113,6 +115,8 @@ class OrganizingTest {
         group.recordKnock(stops[0].contact, NewKnock(outcome = KnockOutcome.NotHome, organizer = "rosa", atMs = nowMs()))
         val live = withTimeout(WAIT_MS) { group.watchTurfs().first { it.single().notHome == 1uL } }
         assertEquals(1uL, live.single().toKnock)
+        assertEquals(live.single(), group.turfProgress(turf.id))
+        assertEquals(listOf(turf.id), group.turfs().map { it.turf.id })
         assertNotNull(group.returnTurf(turf.id).returnedAtMs)
         assertThrows<GroundworkException.NotFound> { group.walkList(newId()) }
     }
@@ -143,6 +147,7 @@ class OrganizingTest {
         group.recordConversation(ana.id, conversation())
         val met = withTimeout(WAIT_MS) { group.watchBenchmarks(plan.id).first { it.single().met } }
         assertEquals(2uL, met.single().count)
+        assertEquals(met, group.benchmarkProgress(plan.id))
     }
 
     @Test
@@ -235,6 +240,7 @@ class OrganizingTest {
         val preview = plan.preview()
         assertEquals(Triple(3uL, 2uL, 1uL), Triple(preview.records, preview.creates, preview.merges))
         assertEquals("Action Network", preview.tool)
+        assertEquals(ImportAction.MergeIntoRow(intoLine = 2uL), plan.rows(offset = 2, limit = 1).single().action)
         assertEquals(0L, group.countContacts())
         val progress = mutableListOf<Pair<Long, Long>>()
         val result = group.applyImport(plan) { written, total -> progress.add(written to total) }
@@ -263,6 +269,19 @@ class OrganizingTest {
             node.resume()
             assertTrue(node.addresses().isNotEmpty())
             node.createInvite(group).close()
+        } finally {
+            node.shutdown()
+        }
+    }
+
+    @Test
+    fun meetingModeRunsWhileCollectedAndRefusesBadInput() = test {
+        val node = store.startNode(NodeOptions(bind = "127.0.0.1:0"))
+        try {
+            // Nobody else is on the network: no event within a second, and no error either.
+            assertEquals(null, withTimeoutOrNull(1_000) { node.meeting(listOf(group), minutes = 1).first() })
+            assertThrows<GroundworkException.InvalidInput> { node.meeting(listOf(group), minutes = 0).first() }
+            assertThrows<GroundworkException.InvalidInput> { node.meeting(emptyList(), minutes = 5).first() }
         } finally {
             node.shutdown()
         }
