@@ -16,15 +16,19 @@ import org.groundwork.FollowUpSummary
 class FollowUpsScreen : Screen() {
     override fun build(activity: MainActivity, scope: CoroutineScope): View = with(activity) {
         val rows = LinearLayout(this).apply { orientation = LinearLayout.VERTICAL }
+        val counts = label("")
         val now = System.currentTimeMillis()
         scope.launch {
             val group = group()
             group.watchFollowUps(FollowUpQuery(assignee = app.organizer, dueBeforeMs = endOfToday(), limit = 500u))
                 .collect { due ->
                     rows.replaceRows(if (due.isEmpty()) listOf(label("Nothing due today")) else due.map { row(it, now) })
+                    // The same counts the phone's reminder shows: numbers only, never a name.
+                    val summary = group.dueSummary(app.organizer)
+                    counts.text = "${summary.dueToday} due today · ${summary.overdue} overdue"
                 }
         }
-        scroll(column(title("Follow-ups due"), rows))
+        scroll(column(title("Follow-ups due"), counts, rows))
     }
 
     private fun MainActivity.row(f: FollowUpSummary, now: Long): View {
@@ -32,7 +36,12 @@ class FollowUpsScreen : Screen() {
         val text = label("${f.title}\n$due").apply {
             f.contact?.let { id -> setOnClickListener { open(ContactScreen(id)) } }
         }
-        return column(text, button("Done") { launchMain { group().completeFollowUp(f.id) } }).apply {
+        val nextWeek = System.currentTimeMillis() + 7L * 24 * 3600 * 1000
+        return column(
+            text,
+            button("Done") { launchMain { group().completeFollowUp(f.id) } },
+            button("Next week") { launchMain { group().snoozeFollowUp(f.id, nextWeek) } },
+        ).apply {
             setPadding(0, 0, 0, 0)
         }
     }

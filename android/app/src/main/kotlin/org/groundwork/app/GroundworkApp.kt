@@ -41,12 +41,18 @@ class GroundworkApp : Application() {
     /** The node, started on first use; it listens on every interface (a meeting's Wi-Fi). */
     suspend fun node(): Node = node ?: store.await().startNode(NodeOptions()).also { node = it }
 
-    /** Stops the node (when the last screen goes to the background and no meeting is on). */
-    suspend fun stopNode() {
-        node?.let {
-            node = null
-            it.shutdown()
-            it.close()
+    /** Pauses the node when the app goes to the background with no meeting on: its sockets
+     *  close and peers see it leave; the store and its flows stay. */
+    suspend fun pauseNode() {
+        node?.pause()
+    }
+
+    /** Starts a paused node again when the app comes back. */
+    suspend fun resumeNode() {
+        try {
+            node?.resume()
+        } catch (e: org.groundwork.GroundworkException) {
+            android.util.Log.w("Groundwork", "the node could not start again: ${e.message}")
         }
     }
 

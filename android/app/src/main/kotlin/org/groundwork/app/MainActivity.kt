@@ -111,6 +111,17 @@ class MainActivity : Activity() {
         }
     }
 
+    override fun onStart() {
+        super.onStart()
+        app.scope.launch { app.resumeNode() }
+    }
+
+    /** In the background the node is paused, unless meeting mode is on (it keeps syncing). */
+    override fun onStop() {
+        if (!MeetingMode.of(app).on) app.scope.launch { app.pauseNode() }
+        super.onStop()
+    }
+
     override fun onDestroy() {
         screenScope?.cancel()
         super.onDestroy()

@@ -16,6 +16,7 @@ import kotlinx.coroutines.isActive
 import kotlinx.coroutines.launch
 import org.groundwork.GroundworkException
 import org.groundwork.InviteOptions
+import org.groundwork.MeetingEvent
 import org.groundwork.SyncReport
 
 /**
@@ -89,9 +90,12 @@ class MeetingScreen : Screen() {
 
 /**
  * Meeting mode: while on, the node runs, the phone holds a `WifiManager.MulticastLock` (Android
- * drops multicast, which local discovery needs, unless an app holds one) and syncs with every
- * member device it knows every [PERIOD_MS]; each session's report is shown as progress. Off:
- * the lock is released at once. It lives in the app's scope, so it survives leaving the screen.
+ * drops multicast, which local discovery needs, unless an app holds one) and runs core's meeting
+ * mode: it announces itself on the Wi-Fi with an id only members recognise and syncs with every
+ * member device it finds ([org.groundwork.Node.meeting]). It also syncs with the devices it
+ * already knows every [PERIOD_MS], for a network that blocks multicast. Each find and session is
+ * shown as progress. Off: meeting mode and the lock end at once. It lives in the app's scope, so
+ * it survives leaving the screen.
  */
 internal class MeetingMode private constructor(private val app: GroundworkApp) {
     private var job: Job? = null
@@ -112,6 +116,19 @@ internal class MeetingMode private constructor(private val app: GroundworkApp) {
                 val node = app.node()
                 val group = activity.group()
                 launch { node.syncReports().collect { r -> progress.value = (listOf(describe(r)) + progress.value).take(50) } }
+                launch {
+                    try {
+                        node.meeting(listOf(group), minutes = MEETING_MINUTES).collect { event ->
+                            when (event) {
+                                is MeetingEvent.Found -> note("Found ${event.deviceId.take(8)} on this Wi-Fi")
+                                is MeetingEvent.Synced -> Unit // shown by syncReports
+                                MeetingEvent.Ended -> note("Meeting mode ended after $MEETING_MINUTES minutes")
+                            }
+                        }
+                    } catch (e: GroundworkException) {
+                        note("Local discovery is off: ${e.message}")
+                    }
+                }
                 while (isActive) {
                     try {
                         val outcomes = node.syncKnownPeers(group)
@@ -150,6 +167,7 @@ internal class MeetingMode private constructor(private val app: GroundworkApp) {
 
     companion object {
         private const val PERIOD_MS = 30_000L
+        private const val MEETING_MINUTES = 120
         private var instance: MeetingMode? = null
 
         fun of(app: GroundworkApp): MeetingMode = instance ?: MeetingMode(app).also { instance = it }

@@ -5,6 +5,7 @@ import android.widget.LinearLayout
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.launch
 import org.groundwork.Benchmark
+import org.groundwork.BenchmarkProgress
 import org.groundwork.NewPlan
 import org.groundwork.Plan
 import org.groundwork.ffi.AssessmentAtLeast
@@ -29,14 +30,29 @@ class PlansScreen : Screen() {
 
 /**
  * A plan: terrain questions, goals, strategy, tactics and benchmarks. A benchmark shows its
- * target and what it counts; its progress is counted from the records by Rust (the facade's
- * progress call is still to come, so the count shows once it is there).
+ * target and what it counts, and its progress, counted from the records by Rust and live: a
+ * conversation recorded here or arriving by sync moves it while the screen is open.
  */
 class PlanScreen(private val planId: String) : Screen() {
     override fun build(activity: MainActivity, scope: CoroutineScope): View = with(activity) {
         val body = LinearLayout(this).apply { orientation = LinearLayout.VERTICAL }
+        val progress = LinearLayout(this).apply { orientation = LinearLayout.VERTICAL }
         scope.launch { body.replaceRows(page(group().plan(planId))) }
-        scroll(column(body, button("Back") { back() }))
+        scope.launch {
+            group().watchBenchmarks(planId).collect { rows -> progress.replaceRows(rows.map { label(progressOf(it)) }) }
+        }
+        scroll(column(body, title("Progress"), progress, button("Back") { back() }))
+    }
+
+    private fun progressOf(b: BenchmarkProgress): String {
+        val count = b.count?.toString() ?: "?"
+        val state = when {
+            b.met -> "met"
+            b.missed -> "missed"
+            else -> "under way"
+        }
+        val partial = if (b.partial) " (this phone holds part of what it counts)" else ""
+        return "${b.description}: $count of ${b.target}, $state$partial"
     }
 
     private fun MainActivity.page(p: Plan): List<View> {
