@@ -14,18 +14,14 @@
 mod common;
 
 use std::net::{SocketAddr, UdpSocket};
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{Run, Running};
+use common::{Laptop, Running, assert_each_once, parse};
 
-use serde_json::Value;
-
-const COMMAND_DEADLINE: Duration = Duration::from_secs(180);
 /// Each packet is this late, each way.
 const DELAY: Duration = Duration::from_millis(40);
 /// Bytes from A to B after which the link is cut: past the handshake, well before 300 new
@@ -217,95 +213,9 @@ fn direction(
     [reader, writer]
 }
 
-/// A laptop: a store in a temporary folder; commands run in its namespace when given one.
-struct Laptop {
-    dir: tempfile::TempDir,
-    store: PathBuf,
-}
-
-impl Laptop {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = dir.path().join("data").join("store.db");
-        Self { dir, store }
-    }
-
-    fn command(&self, ns: Option<&str>, args: &[&str]) -> Command {
-        let bin = env!("CARGO_BIN_EXE_groundwork");
-        let mut cmd = match ns {
-            Some(ns) => {
-                let mut c = Command::new("ip");
-                c.args(["netns", "exec", ns, bin]);
-                c
-            }
-            None => Command::new(bin),
-        };
-        common::isolate(&mut cmd, self.dir.path(), &self.store, args);
-        cmd
-    }
-
-    fn spawn(&self, ns: Option<&str>, args: &[&str]) -> Running {
-        Running::spawn(self.command(ns, args), args)
-    }
-
-    fn run(&self, ns: Option<&str>, args: &[&str]) -> Run {
-        self.spawn(ns, args).finish(COMMAND_DEADLINE)
-    }
-
-    fn json(&self, ns: Option<&str>, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let r = self.run(ns, &all);
-        assert_eq!(
-            r.code,
-            Some(0),
-            "groundwork {all:?} failed:\nstdout:\n{}\nstderr:\n{}",
-            r.stdout,
-            r.stderr
-        );
-        serde_json::from_str(&r.stdout)
-            .unwrap_or_else(|e| panic!("stdout of {args:?} is not JSON ({e}):\n{}", r.stdout))
-    }
-
-    fn import(&self, prefix: &str, n: usize) {
-        let file = self.dir.path().join(format!("{prefix}.csv"));
-        let mut csv = String::from("first_name,last_name,can2_phone\n");
-        for i in 0..n {
-            csv.push_str(&format!(
-                "{prefix},{i:04},555-{:04}\n",
-                i + prefix.len() * 1000
-            ));
-        }
-        std::fs::write(&file, csv).expect("write the CSV");
-        self.json(None, &["import", "csv", file.to_str().expect("utf-8 path")]);
-    }
-
-    fn names(&self) -> Vec<String> {
-        let list = self.json(None, &["contact", "list", "--limit", "10000"]);
-        list["contacts"]
-            .as_array()
-            .unwrap_or_else(|| panic!("no contacts array: {list}"))
-            .iter()
-            .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
-            .collect()
-    }
-}
-
 fn free_udp_port() -> u16 {
     let socket = UdpSocket::bind("127.0.0.1:0").expect("bind a UDP socket");
     socket.local_addr().expect("local address").port()
-}
-
-fn parse(line: &str) -> Value {
-    serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"))
-}
-
-fn assert_each_once(names: &[String], expected: usize) {
-    let mut unique = names.to_vec();
-    unique.sort();
-    unique.dedup();
-    assert_eq!(unique.len(), names.len(), "a record arrived twice");
-    assert_eq!(names.len(), expected, "records missing");
 }
 
 #[test]
@@ -315,7 +225,7 @@ fn a_stalled_link_completes_and_a_cut_one_fails_clearly_then_resumes_without_dup
     let a = Laptop::new();
     let b = Laptop::new();
     a.json(None, &["init", "--group-name", "Riverside Tenants"]);
-    a.import("Member", 50);
+    a.import_people("Member", 50);
 
     // B joins in the test's namespace, on loopback (the proxy comes after).
     let invite_at = format!("127.0.0.1:{}", free_udp_port());
@@ -356,7 +266,7 @@ fn a_stalled_link_completes_and_a_cut_one_fails_clearly_then_resumes_without_dup
     let via_proxy = format!("{a_device}@{}", proxy.front);
 
     // A slow link that stalls for three seconds while the records cross.
-    a.import("Neighbour", 300);
+    a.import_people("Neighbour", 300);
     let serving = serve(&a);
     let before = proxy.to_b.load(Ordering::SeqCst);
     let stall = {
@@ -380,7 +290,7 @@ fn a_stalled_link_completes_and_a_cut_one_fails_clearly_then_resumes_without_dup
 
     // A link cut for good once the session's first bytes crossed: the sync fails, saying so.
     stop(serving);
-    a.import("Visitor", 300);
+    a.import_people("Visitor", 300);
     let serving = serve(&a);
     let ended = Arc::new(AtomicBool::new(false));
     let cut = {

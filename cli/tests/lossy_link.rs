@@ -13,15 +13,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::Running;
+use common::{Laptop, assert_each_once, parse};
 
-use serde_json::Value;
-
-const COMMAND_DEADLINE: Duration = Duration::from_secs(180);
 const LOSS: &str = "0.15";
 const A_IP: &str = "10.206.0.1";
 const PORT: u16 = 4433;
@@ -133,96 +129,6 @@ fn run(args: &[&str]) {
     }
 }
 
-/// A laptop: a store in a temporary folder; commands run in its namespace when given one.
-struct Laptop {
-    dir: tempfile::TempDir,
-    store: PathBuf,
-}
-
-impl Laptop {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = dir.path().join("data").join("store.db");
-        Self { dir, store }
-    }
-
-    fn command(&self, ns: Option<&str>, args: &[&str]) -> Command {
-        let bin = env!("CARGO_BIN_EXE_groundwork");
-        let mut cmd = match ns {
-            Some(ns) => {
-                let mut c = Command::new("ip");
-                c.args(["netns", "exec", ns, bin]);
-                c
-            }
-            None => Command::new(bin),
-        };
-        common::isolate(&mut cmd, self.dir.path(), &self.store, args);
-        cmd
-    }
-
-    fn spawn(&self, ns: Option<&str>, args: &[&str]) -> Running {
-        Running::spawn(self.command(ns, args), args)
-    }
-
-    /// Runs with `--json`; must succeed; parses stdout.
-    fn json(&self, ns: Option<&str>, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let r = self.spawn(ns, &all).finish(COMMAND_DEADLINE);
-        assert_eq!(
-            r.code,
-            Some(0),
-            "groundwork {all:?} failed:\nstdout:\n{}\nstderr:\n{}",
-            r.stdout,
-            r.stderr
-        );
-        assert!(!r.stderr.contains("panicked"), "panic: {}", r.stderr);
-        serde_json::from_str(&r.stdout)
-            .unwrap_or_else(|e| panic!("stdout of {args:?} is not JSON ({e}):\n{}", r.stdout))
-    }
-
-    /// Imports `n` people named `{prefix} NNNN`, each with a phone of their own.
-    fn import(&self, prefix: &str, n: usize) {
-        let file = self.dir.path().join(format!("{prefix}.csv"));
-        write_people(&file, prefix, n);
-        self.json(None, &["import", "csv", file.to_str().expect("utf-8 path")]);
-    }
-
-    fn names(&self) -> Vec<String> {
-        let list = self.json(None, &["contact", "list", "--limit", "10000"]);
-        list["contacts"]
-            .as_array()
-            .unwrap_or_else(|| panic!("no contacts array: {list}"))
-            .iter()
-            .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
-            .collect()
-    }
-}
-
-fn write_people(path: &Path, prefix: &str, n: usize) {
-    let mut csv = String::from("first_name,last_name,can2_phone\n");
-    for i in 0..n {
-        csv.push_str(&format!(
-            "{prefix},{i:04},555-{:04}\n",
-            i + prefix.len() * 1000
-        ));
-    }
-    std::fs::write(path, csv).expect("write the CSV");
-}
-
-fn parse(line: &str) -> Value {
-    serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"))
-}
-
-/// Every name once, and as many as expected.
-fn assert_each_once(names: &[String], expected: usize) {
-    let mut unique = names.to_vec();
-    unique.sort();
-    unique.dedup();
-    assert_eq!(unique.len(), names.len(), "a record arrived twice");
-    assert_eq!(names.len(), expected, "records missing");
-}
-
 #[test]
 fn invite_first_sync_and_a_later_sync_complete_over_a_link_losing_packets() {
     let link = LossyLink::new();
@@ -230,7 +136,7 @@ fn invite_first_sync_and_a_later_sync_complete_over_a_link_losing_packets() {
     let a = Laptop::new();
     let b = Laptop::new();
     a.json(None, &["init", "--group-name", "Riverside Tenants"]);
-    a.import("Member", FIRST);
+    a.import_people("Member", FIRST);
     let listen = format!("{A_IP}:{PORT}");
 
     // The invite and B's first sync: every record of the group crosses the lossy link.
@@ -256,7 +162,7 @@ fn invite_first_sync_and_a_later_sync_complete_over_a_link_losing_packets() {
     );
 
     // Later: A gains records and serves; B syncs them over the same lossy link.
-    a.import("Neighbour", LATER);
+    a.import_people("Neighbour", LATER);
     let mut serve = a.spawn(
         Some(&ns_a),
         &["--json", "serve", "--listen", &listen, "--for", "150"],

@@ -9,15 +9,13 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Run, Running};
+use common::{Laptop, Run, Running};
 
 use serde_json::Value;
 
-const COMMAND_DEADLINE: Duration = Duration::from_secs(120);
 /// Meeting mode's limit in this test.
 const MEETING_SECS: u64 = 8;
 /// The service name's label as it appears in every packet of ours.
@@ -115,68 +113,6 @@ impl Drop for Lan {
     }
 }
 
-/// A laptop: a store in a temporary folder.
-struct Laptop {
-    dir: tempfile::TempDir,
-    store: PathBuf,
-}
-
-impl Laptop {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = dir.path().join("data").join("store.db");
-        Self { dir, store }
-    }
-
-    /// The command, run in network namespace `ns` when given.
-    fn command(&self, ns: Option<&str>, args: &[&str]) -> Command {
-        let bin = env!("CARGO_BIN_EXE_groundwork");
-        let mut cmd = match ns {
-            Some(ns) => {
-                let mut c = Command::new("ip");
-                c.args(["netns", "exec", ns, bin]);
-                c
-            }
-            None => Command::new(bin),
-        };
-        common::isolate(&mut cmd, self.dir.path(), &self.store, args);
-        cmd
-    }
-
-    /// Runs with `--json` on the host network; must succeed; parses stdout.
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let r = Running::spawn(self.command(None, &all), &all).finish(COMMAND_DEADLINE);
-        assert_eq!(
-            r.code,
-            Some(0),
-            "groundwork {all:?} failed:\nstdout:\n{}\nstderr:\n{}",
-            r.stdout,
-            r.stderr
-        );
-        serde_json::from_str(&r.stdout)
-            .unwrap_or_else(|e| panic!("stdout of {args:?} is not JSON ({e}):\n{}", r.stdout))
-    }
-
-    fn spawn(&self, ns: Option<&str>, args: &[&str]) -> Running {
-        Running::spawn(self.command(ns, args), args)
-    }
-
-    fn contact_names(&self) -> Vec<String> {
-        let list = self.json(&["contact", "list"]);
-        let mut names: Vec<String> = list["contacts"]
-            .as_array()
-            .unwrap_or_else(|| panic!("no contacts array: {list}"))
-            .iter()
-            .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
-            .collect();
-        names.sort();
-        names
-    }
-}
-
-/// A child process, killed when dropped (a failing test leaves nothing running).
 /// Starts this test binary's observer helper in the stranger's namespace for `secs`.
 fn observe(lan: &Lan, secs: u64) -> Running {
     let exe = std::env::current_exe().expect("test binary");
@@ -289,7 +225,7 @@ fn meeting_mode_finds_a_member_syncs_and_stops() {
 
     // A makes a group and invites B in person, on this computer's loopback: the addresses B
     // learns there mean nothing on the meeting's network.
-    a.json(&["init", "--group-name", GROUP_NAME]);
+    a.json(None, &["init", "--group-name", GROUP_NAME]);
     let port = std::net::UdpSocket::bind("127.0.0.1:0")
         .and_then(|s| s.local_addr())
         .expect("a free port")
@@ -300,12 +236,15 @@ fn meeting_mode_finds_a_member_syncs_and_stops() {
         .as_str()
         .expect("ticket")
         .to_owned();
-    b.json(&["group", "join", &ticket, "--loopback", "--name", "laptop-b"]);
+    b.json(
+        None,
+        &["group", "join", &ticket, "--loopback", "--name", "laptop-b"],
+    );
     invite.finish(Duration::from_secs(60));
     // What B does not have yet.
-    a.json(&["contact", "add", "--name", "Dana Meeting"]);
-    let a_status = a.json(&["status"]);
-    let b_status = b.json(&["status"]);
+    a.json(None, &["contact", "add", "--name", "Dana Meeting"]);
+    let a_status = a.json(None, &["status"]);
+    let b_status = b.json(None, &["status"]);
     let a_id = a_status["device_id"].as_str().expect("id").to_owned();
     let b_id = b_status["device_id"].as_str().expect("id").to_owned();
     let group_id = a_status["groups"][0]["id"]
@@ -412,5 +351,5 @@ fn meeting_mode_finds_a_member_syncs_and_stops() {
         let r = s.finish(Duration::from_secs(30));
         assert_eq!(r.code, Some(0), "serve failed:\n{}\n{}", r.stdout, r.stderr);
     }
-    assert_eq!(b.contact_names(), ["Dana Meeting"]);
+    assert_eq!(b.names(), ["Dana Meeting"]);
 }

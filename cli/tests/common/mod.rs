@@ -182,3 +182,100 @@ impl Drop for Running {
         }
     }
 }
+
+/// The longest one command may take in these tests (opening a store, a sync on a bad link).
+pub(crate) const COMMAND_DEADLINE: Duration = Duration::from_secs(180);
+
+/// A laptop: a store in a temporary folder. Its commands run on this machine's network, or in a
+/// network namespace when given one (`ip netns exec`; the tests that use namespaces run as root).
+pub(crate) struct Laptop {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) store: std::path::PathBuf,
+}
+
+impl Laptop {
+    pub(crate) fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = dir.path().join("data").join("store.db");
+        Self { dir, store }
+    }
+
+    pub(crate) fn command(&self, ns: Option<&str>, args: &[&str]) -> Command {
+        let bin = env!("CARGO_BIN_EXE_groundwork");
+        let mut cmd = match ns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, bin]);
+                c
+            }
+            None => Command::new(bin),
+        };
+        isolate(&mut cmd, self.dir.path(), &self.store, args);
+        cmd
+    }
+
+    pub(crate) fn spawn(&self, ns: Option<&str>, args: &[&str]) -> Running {
+        Running::spawn(self.command(ns, args), args)
+    }
+
+    /// Runs a command to its end (killed at [`COMMAND_DEADLINE`]).
+    pub(crate) fn run(&self, ns: Option<&str>, args: &[&str]) -> Run {
+        self.spawn(ns, args).finish(COMMAND_DEADLINE)
+    }
+
+    /// Runs with `--json`; the command must succeed without a panic; parses stdout.
+    pub(crate) fn json(&self, ns: Option<&str>, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let r = self.run(ns, &all);
+        assert_eq!(
+            r.code,
+            Some(0),
+            "groundwork {all:?} failed:\nstdout:\n{}\nstderr:\n{}",
+            r.stdout,
+            r.stderr
+        );
+        assert!(!r.stderr.contains("panicked"), "panic: {}", r.stderr);
+        serde_json::from_str(&r.stdout)
+            .unwrap_or_else(|e| panic!("stdout of {args:?} is not JSON ({e}):\n{}", r.stdout))
+    }
+
+    /// Imports `n` people named `{prefix} NNNN` from a CSV, each with a phone of their own.
+    pub(crate) fn import_people(&self, prefix: &str, n: usize) {
+        let file = self.dir.path().join(format!("{prefix}.csv"));
+        let mut csv = String::from("first_name,last_name,can2_phone\n");
+        for i in 0..n {
+            csv.push_str(&format!(
+                "{prefix},{i:04},555-{:04}\n",
+                i + prefix.len() * 1000
+            ));
+        }
+        std::fs::write(&file, csv).expect("write the CSV");
+        self.json(None, &["import", "csv", file.to_str().expect("utf-8 path")]);
+    }
+
+    /// Every contact's name, in the store's order (duplicates kept, to be caught).
+    pub(crate) fn names(&self) -> Vec<String> {
+        let list = self.json(None, &["contact", "list", "--limit", "10000"]);
+        list["contacts"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no contacts array: {list}"))
+            .iter()
+            .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+}
+
+/// Every name once, and as many as expected.
+pub(crate) fn assert_each_once(names: &[String], expected: usize) {
+    let mut unique = names.to_vec();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len(), "a record arrived twice");
+    assert_eq!(names.len(), expected, "records missing");
+}
+
+/// Parses one JSON line of a command's output.
+pub(crate) fn parse(line: &str) -> Value {
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"))
+}
