@@ -706,7 +706,7 @@ impl Group {
 
     /// Cuts a turf and hands it to an organizer's devices (an admin's act).
     pub fn cut_turf(&self, turf: NewTurf) -> Result<Turf> {
-        crate::model::at_most("devices", &turf.devices, 64)?;
+        crate::model::at_most("devices", &turf.devices, core_turf::MAX_TURF_DEVICES)?;
         let new = gw::NewTurf {
             name: turf.name,
             organizer: turf.organizer,
