@@ -360,6 +360,18 @@ has received the group's records. The invite works once, and only while this com
 With --json, two lines of JSON: {\"ticket\", \"expires_at\", \"group\"} at once, and a summary
 once the device has joined. The invite expiring with nobody joining is an error (exit 1).";
 
+const RELAY_ABOUT: &str = "\
+Show or set the relay the group runs itself.
+
+Devices on one network (a meeting's Wi-Fi) reach each other directly. Members in different
+places reach each other through a relay: iroh's own relay server, run by the group on a machine
+it controls (see the README's \"A relay the group runs\"). The relay passes end-to-end encrypted
+packets between member devices; it sees which devices talk and when, never what they say.
+
+Only an admin sets it. Members' devices learn it at their next sync, and new devices from their
+invite ticket; each then also syncs through the relay when a member is not reachable directly.
+With no relay set (the default) a device contacts nothing but member devices.";
+
 /// Where this device listens on the network.
 #[derive(Args, Debug, Clone, Default)]
 pub(crate) struct NetArgs {
@@ -387,6 +399,20 @@ pub(crate) enum GroupCommand {
     Grant(GrantArgs),
     /// Remove a device from the group: it gets nothing new from members who know
     Remove(RemoveArgs),
+    /// Show or set the relay the group runs itself, for members on different networks
+    #[command(long_about = RELAY_ABOUT)]
+    Relay(RelayArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct RelayArgs {
+    /// The relay's URL (https://relay.example.org, or http://IP:PORT on a network the group
+    /// controls) [default: show the group's relay]
+    #[arg(value_name = "URL")]
+    pub(crate) url: Option<String>,
+    /// Stop using a relay: devices meet only directly again
+    #[arg(long, conflicts_with = "url")]
+    pub(crate) clear: bool,
 }
 
 #[derive(Args, Debug)]

@@ -30,6 +30,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::Running;
+use common::capture::{Capture, Frame, Ip, contains};
 
 use serde_json::Value;
 
@@ -210,104 +211,6 @@ fn sysctl(ns: &str, key: &str, value: &str) {
     assert!(ok, "could not set {key} in {ns}");
 }
 
-/// A tshark capture of every interface of one namespace, to a classic pcap file.
-struct Capture {
-    what: &'static str,
-    file: PathBuf,
-    running: Running,
-}
-
-impl Capture {
-    fn start(what: &'static str, ns: &str, dir: &Path) -> Capture {
-        let file = dir.join(format!("{what}.pcap"));
-        let mut cmd = Command::new("ip");
-        cmd.args([
-            "netns", "exec", ns, "tshark", "-q", "-i", "any", "-F", "pcap", "-w",
-        ])
-        .arg(&file)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-        let running = Running::spawn(cmd, &["tshark", what]);
-        // tshark writes the file header once it captures.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::fs::metadata(&file).map_or(true, |m| m.len() < 24) {
-            assert!(
-                Instant::now() < deadline,
-                "tshark did not start capturing the {what} (is tshark installed? .ci/run installs it)"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        // dumpcap opens the file a moment before the socket is live.
-        std::thread::sleep(Duration::from_millis(500));
-        Capture {
-            what,
-            file,
-            running,
-        }
-    }
-
-    /// Stops the capture and reads what it holds.
-    fn stop(self) -> Vec<Frame> {
-        // Let the last packets land before stopping.
-        std::thread::sleep(Duration::from_secs(1));
-        self.running.interrupt();
-        let run = self.running.finish(Duration::from_secs(30));
-        let bytes = std::fs::read(&self.file).expect("the capture file");
-        read_pcap(&bytes).unwrap_or_else(|e| {
-            panic!(
-                "the {} capture does not read as pcap ({e}); tshark said:\n{}",
-                self.what, run.stderr
-            )
-        })
-    }
-}
-
-/// One captured packet: its network-layer protocol and bytes (the link header removed).
-struct Frame {
-    ethertype: u16,
-    packet: Vec<u8>,
-}
-
-fn read_pcap(bytes: &[u8]) -> Result<Vec<Frame>, String> {
-    let u32_at = |b: &[u8], at: usize, le: bool| -> Option<u32> {
-        let w: [u8; 4] = b.get(at..at + 4)?.try_into().ok()?;
-        Some(if le {
-            u32::from_le_bytes(w)
-        } else {
-            u32::from_be_bytes(w)
-        })
-    };
-    let le = match bytes.get(..4) {
-        Some([0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1]) => true,
-        Some([0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d]) => false,
-        _ => return Err("not a pcap file".into()),
-    };
-    let link = u32_at(bytes, 20, le).ok_or("short header")?;
-    let mut at = 24;
-    let mut frames = Vec::new();
-    while at < bytes.len() {
-        let len = u32_at(bytes, at + 8, le).ok_or("short record")? as usize;
-        let data = bytes
-            .get(at + 16..at + 16 + len)
-            .ok_or("truncated record")?;
-        at += 16 + len;
-        let (ethertype, body) = match link {
-            // Ethernet.
-            1 if data.len() >= 14 => (u16::from_be_bytes([data[12], data[13]]), &data[14..]),
-            // Linux "cooked" captures (-i any): SLL and SLL2.
-            113 if data.len() >= 16 => (u16::from_be_bytes([data[14], data[15]]), &data[16..]),
-            276 if data.len() >= 20 => (u16::from_be_bytes([data[0], data[1]]), &data[20..]),
-            other => return Err(format!("link type {other} or a short frame")),
-        };
-        frames.push(Frame {
-            ethertype,
-            packet: body.to_vec(),
-        });
-    }
-    Ok(frames)
-}
-
 /// What a packet is, for the rules and the report.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
@@ -325,29 +228,18 @@ enum Kind {
 
 fn classify(frame: &Frame, members: &[std::net::IpAddr]) -> Kind {
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-    let p = &frame.packet;
-    let (src, dst, mut proto, mut rest): (IpAddr, IpAddr, u8, &[u8]) = match frame.ethertype {
-        0x0806 => return Kind::Arp,
-        0x0800 if p.len() >= 20 => {
-            let ihl = usize::from(p[0] & 0x0f) * 4;
-            let v4 = |at: usize| IpAddr::V4(Ipv4Addr::new(p[at], p[at + 1], p[at + 2], p[at + 3]));
-            (v4(12), v4(16), p[9], p.get(ihl..).unwrap_or_default())
-        }
-        0x86dd if p.len() >= 40 => {
-            let v6 = |at: usize| {
-                let b: [u8; 16] = p[at..at + 16].try_into().expect("16 bytes");
-                IpAddr::V6(Ipv6Addr::from(b))
-            };
-            (v6(8), v6(24), p[6], &p[40..])
-        }
-        other => return Kind::Other(format!("ethertype {other:#06x}")),
-    };
-    // Hop-by-hop options (multicast-listener reports carry the router-alert option).
-    if matches!(dst, IpAddr::V6(_)) && proto == 0 && rest.len() >= 8 {
-        let len = (usize::from(rest[1]) + 1) * 8;
-        proto = rest[0];
-        rest = rest.get(len..).unwrap_or_default();
+    if frame.ethertype == 0x0806 {
+        return Kind::Arp;
     }
+    let Some(Ip {
+        src,
+        dst,
+        proto,
+        payload: rest,
+    }) = frame.ip()
+    else {
+        return Kind::Other(format!("ethertype {:#06x}", frame.ethertype));
+    };
     let port = |at: usize| {
         rest.get(at..at + 2)
             .map(|b| u16::from_be_bytes([b[0], b[1]]))
@@ -404,10 +296,6 @@ fn z_base32(bytes: &[u8]) -> String {
     let mut spec = data_encoding::Specification::new();
     spec.symbols.push_str("ybndrfg8ejkmcpqxot1uwisza345h769");
     spec.encoding().expect("z-base32").encode(bytes)
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// What the captures hold, counted.

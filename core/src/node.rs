@@ -16,6 +16,7 @@ mod gate;
 mod invite;
 mod live;
 mod meeting;
+mod relay;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -27,6 +28,8 @@ use groundwork_proto::sync::{Message, Refusal};
 use iroh::endpoint::{Connection, QuicTransportConfig, VarInt, presets};
 use iroh::protocol::{AcceptError, ProtocolHandler, Router};
 use iroh::{Endpoint, EndpointAddr, RelayMode};
+
+use relay::{group_relay, starting_relays, via};
 
 use crate::group::Group;
 use crate::ids::GroupId;
@@ -118,6 +121,8 @@ struct Shared {
     sessions: tokio::sync::broadcast::Sender<SessionReport>,
     quarantine: Mutex<HashMap<DeviceId, Instant>>,
     invites: Mutex<invite::Invites>,
+    /// The endpoint's relay map (iroh shares it: relays inserted into the endpoint show here).
+    relays: iroh::RelayMap,
 }
 
 impl Shared {
@@ -191,21 +196,16 @@ fn misconfigured_with_n0_for_tests() -> bool {
 impl Node {
     /// Binds the endpoint and starts serving the sync protocol.
     pub async fn spawn(repo: Repo, config: NodeConfig) -> Result<Node, NodeError> {
-        let relay_mode = match &config.relay_url {
-            None => RelayMode::Disabled,
-            Some(url) => {
-                let url: iroh::RelayUrl = url
-                    .parse()
-                    .map_err(|e| NodeError::RelayUrl(format!("{url}: {e}")))?;
-                RelayMode::Custom(iroh::RelayMap::from_iter([url]))
-            }
-        };
+        // Always a relay transport, empty unless a group hosts a relay: a relay learnt later
+        // (from an invite ticket, from synced settings) can then be added to the running node.
+        let relays = starting_relays(&repo, config.relay_url.as_deref()).await?;
         let (sessions, _) = tokio::sync::broadcast::channel(64);
         let shared = Arc::new(Shared {
             repo,
             sessions,
             quarantine: Mutex::new(HashMap::new()),
             invites: Mutex::new(invite::Invites::default()),
+            relays: relays.clone(),
         });
         let builder = if misconfigured_with_n0_for_tests() {
             // Not Groundwork's configuration: iroh's defaults (n0's relays and DNS / pkarr
@@ -213,7 +213,7 @@ impl Node {
             Endpoint::builder(presets::N0)
         } else {
             Endpoint::builder(presets::Minimal)
-                .relay_mode(relay_mode)
+                .relay_mode(RelayMode::Custom(relays))
                 .clear_address_lookup()
         };
         let endpoint = builder
@@ -272,14 +272,30 @@ impl Node {
         self.shared.sessions.subscribe()
     }
 
-    /// Syncs `group` once with every member device whose address is known; returns each
-    /// peer's outcome.
+    /// Syncs `group` once with every member device whose address is known (every member device,
+    /// when the group has a relay); returns each peer's outcome.
     pub async fn sync_known_peers(
         &self,
         group: &Group,
     ) -> Result<Vec<(DeviceId, Result<SyncStats, NodeError>)>, NodeError> {
-        let g = group.clone();
-        let peers = blocking(move || g.known_peers()).await??;
+        let (g, me) = (group.clone(), self.shared.repo.device());
+        let peers = blocking(move || -> crate::error::Result<_> {
+            let mut peers = g.known_peers()?;
+            if group_relay(&g).is_some() {
+                // Through the group's relay a member's device is reachable by its id alone.
+                let members = g.members()?;
+                for device in members.members.keys() {
+                    if *device != me
+                        && members.is_member(device)
+                        && !peers.iter().any(|(d, _)| d == device)
+                    {
+                        peers.push((*device, Vec::new()));
+                    }
+                }
+            }
+            Ok(peers)
+        })
+        .await??;
         let mut out = Vec::new();
         for (device, addrs) in peers {
             let Some(key) = device.key() else { continue };
@@ -328,11 +344,15 @@ impl Node {
         live: bool,
     ) -> Result<(SyncStats, Option<LiveLink>), NodeError> {
         let peer_id = DeviceId(*peer.id.as_bytes());
-        let (mut session, hello) = {
+        let (mut session, hello, relay) = {
             let group = group.clone();
-            blocking(move || SyncSession::initiate(&group, peer_id)).await??
+            blocking(move || {
+                SyncSession::initiate(&group, peer_id)
+                    .map(|(session, hello)| (session, hello, group_relay(&group).map(|c| c.url)))
+            })
+            .await??
         };
-        let (conn, mut send, mut recv) = self.dial(peer, SYNC_ALPN).await?;
+        let (conn, mut send, mut recv) = self.dial(via(peer, relay), SYNC_ALPN).await?;
         frames::write(&mut send, &hello).await?;
         let result = async {
             while !session.is_done() {
@@ -350,7 +370,7 @@ impl Node {
                 return Err(SyncError::Misbehaved("expected Done".into()).into());
             }
             frames::write(&mut send, &Message::Live { docs: vec![] }).await?;
-            record_addrs(self.router.endpoint(), group, peer_id).await;
+            record_addrs(self.router.endpoint(), &self.shared.relays, group, peer_id).await;
             let stats = result?;
             let link = live::spawn(group.clone(), peer_id, conn, send, recv);
             return Ok((stats, Some(link)));
@@ -369,7 +389,7 @@ impl Node {
             self.shared.quarantine(peer_id);
         }
         if result.is_ok() {
-            record_addrs(self.router.endpoint(), group, peer_id).await;
+            record_addrs(self.router.endpoint(), &self.shared.relays, group, peer_id).await;
         }
         let _ = self.shared.sessions.send(SessionReport {
             peer: peer_id,
@@ -467,8 +487,8 @@ async fn step(
     }
 }
 
-/// Remembers where a peer was reached, for the next sync.
-async fn record_addrs(endpoint: &Endpoint, group: &Group, peer: DeviceId) {
+/// Remembers where a peer was reached, for the next sync, after a session that went well.
+async fn record_addrs(endpoint: &Endpoint, relays: &iroh::RelayMap, group: &Group, peer: DeviceId) {
     let Some(key) = peer.key() else { return };
     let Some(info) = endpoint.remote_info(key).await else {
         return;
@@ -480,8 +500,10 @@ async fn record_addrs(endpoint: &Endpoint, group: &Group, peer: DeviceId) {
             _ => None,
         })
         .collect();
-    let group = group.clone();
-    let _ = blocking(move || group.remember_peer(peer, &addrs)).await;
+    let g = group.clone();
+    let _ = blocking(move || g.remember_peer(peer, &addrs)).await;
+    // The session may have brought the group's relay (or a new one): use it from now on.
+    relay::learn_group_relay(endpoint, relays, group).await;
 }
 
 /// Runs blocking store work off the async threads.
@@ -518,7 +540,7 @@ impl ProtocolHandler for SyncHandler {
         match task.await {
             Ok(Ok(None)) => {}
             Ok(Ok(Some((group, stats)))) => {
-                record_addrs(&self.endpoint, &group, peer).await;
+                record_addrs(&self.endpoint, &self.shared.relays, &group, peer).await;
                 let _ = shared.sessions.send(SessionReport {
                     peer,
                     group: Some(group.id()),

@@ -1071,3 +1071,39 @@ mod history;
 mod onboarding;
 mod turf;
 mod workflows;
+
+#[test]
+fn a_groups_relay_is_a_checked_url_that_reaches_replicas_and_can_be_cleared() {
+    let (_repo, g) = group();
+    assert_eq!(g.settings().expect("settings").relay, None);
+    for bad in [
+        "relay.example.org",
+        "ftp://relay.example.org",
+        "https://user:pw@relay.example.org",
+        "https://relay.example.org/?token=x",
+        "https://",
+        "",
+    ] {
+        let refused =
+            g.update_settings(&Update::new(vec![SettingsEdit::SetRelay(Some(bad.into()))]));
+        assert!(
+            matches!(refused, Err(Error::Invalid(_))),
+            "{bad:?} was accepted: {refused:?}"
+        );
+    }
+    let set = g
+        .update_settings(&Update::new(vec![SettingsEdit::SetRelay(Some(
+            " https://relay.example.org ".into(),
+        ))]))
+        .expect("set");
+    assert_eq!(set.relay.as_deref(), Some("https://relay.example.org/"));
+    let (_fresh, copy) = replica_of(&g);
+    assert_eq!(
+        copy.settings().expect("settings").relay.as_deref(),
+        Some("https://relay.example.org/")
+    );
+    let cleared = g
+        .update_settings(&Update::new(vec![SettingsEdit::SetRelay(None)]))
+        .expect("clear");
+    assert_eq!(cleared.relay, None);
+}

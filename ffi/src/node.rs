@@ -243,6 +243,13 @@ impl Node {
             .unwrap_or_default()
     }
 
+    /// The relays the node uses: those its groups host (from their settings, or learnt from an
+    /// invite ticket), and the one in its options. Empty when no group hosts one: the node then
+    /// contacts nothing but member devices. None while paused.
+    pub fn relays(&self) -> Vec<String> {
+        self.node().map(|n| n.relays()).unwrap_or_default()
+    }
+
     /// Makes an invite to `group` (this device must be an admin). It works once, until it
     /// expires; show its QR payload and ticket, then `wait_joined`.
     pub fn create_invite(&self, group: Arc<Group>, options: InviteOptions) -> Result<Arc<Invite>> {

@@ -1,10 +1,13 @@
-//! `groundwork group create|members|grant|remove`: the group and its member devices.
+//! `groundwork group create|members|grant|remove|relay`: the group, its member devices and the
+//! relay it runs.
 //! (`invite` and `join` are in `invite.rs`.)
 
 use groundwork_core::proto::membership::{Grant, Role};
 use serde_json::json;
 
-use crate::args::{GrantArgs, GroupCreateArgs, RemoveArgs};
+use groundwork_core::model::{SettingsEdit, Update};
+
+use crate::args::{GrantArgs, GroupCreateArgs, RelayArgs, RemoveArgs};
 use crate::commands::Ctx;
 use crate::commands::net::{self, GrantView};
 use crate::error::{CliError, Result};
@@ -33,6 +36,47 @@ pub(crate) fn create(ctx: &Ctx, args: &GroupCreateArgs) -> Result<Report> {
         "device_id": repo.device_id(),
     });
     Ok(Report::new(human, json))
+}
+
+pub(crate) fn relay(ctx: &Ctx, args: &RelayArgs) -> Result<Report> {
+    let repo = ctx.repo()?;
+    let (group, group_name) = resolve::group(&repo, ctx.group.as_deref())?;
+    let change = match (&args.url, args.clear) {
+        (Some(url), _) => Some(Some(url.clone())),
+        (None, true) => Some(None),
+        (None, false) => None,
+    };
+    if let Some(relay) = change.clone() {
+        if !group.members()?.is_admin(&repo.device()) {
+            return Err(CliError::user("only an admin sets the group's relay")
+                .hint("ask an admin of the group (see `groundwork group members`)"));
+        }
+        group.update_settings(&Update::new(vec![SettingsEdit::SetRelay(relay)]))?;
+    }
+    let relay = group.settings()?.relay;
+    let mut human = String::new();
+    match (&relay, change.is_some()) {
+        (Some(url), true) => {
+            outln!(human, "\"{group_name}\" now uses the relay {url}.");
+            outln!(
+                human,
+                "Members' devices learn it at their next sync; new devices from their invite."
+            );
+        }
+        (Some(url), false) => outln!(human, "\"{group_name}\" uses the relay {url}."),
+        (None, true) => outln!(
+            human,
+            "\"{group_name}\" no longer uses a relay: devices meet only directly."
+        ),
+        (None, false) => outln!(
+            human,
+            "\"{group_name}\" has no relay: devices meet only directly (on one network)."
+        ),
+    }
+    Ok(Report::new(
+        human,
+        json!({ "group": group.id(), "relay": relay }),
+    ))
 }
 
 pub(crate) fn members(ctx: &Ctx) -> Result<Report> {

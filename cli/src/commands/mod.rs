@@ -107,6 +107,7 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
         Command::Group(GroupCommand::Members) => group::members(&ctx),
         Command::Group(GroupCommand::Grant(a)) => group::grant(&ctx, &a),
         Command::Group(GroupCommand::Remove(a)) => group::remove(&ctx, &a),
+        Command::Group(GroupCommand::Relay(a)) => group::relay(&ctx, &a),
         Command::Serve(a) => serve::run(&ctx, &a, json),
         Command::Sync(a) => sync::run(&ctx, &a),
         Command::Status => status::run(&ctx),

@@ -4,6 +4,8 @@
 //! Each test binary uses part of this module, so the rest is dead code in that binary.
 #![allow(dead_code)]
 
+pub(crate) mod capture;
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -1,7 +1,8 @@
 //! The group-settings document: `name`, the assessment `scale` (a list of {value, label}) and
 //! `supporter_or_better` (a set), `onboarding` templates (a list of {id, name, tasks}), and
 //! `turfs` (a map from turf id to {name, organizer, devices, size, handed_out_at, handed_out_by,
-//! returned_at}; no contact ids, so every member may read it).
+//! returned_at}; no contact ids, so every member may read it), and the group's `relay` (a URL,
+//! absent when the group has none).
 
 use automerge::ReadDoc;
 use automerge::transaction::Transactable;
@@ -26,6 +27,7 @@ const KNOWN: &[&str] = &[
     "supporter_or_better",
     "onboarding",
     "turfs",
+    "relay",
 ];
 
 pub(crate) fn create(doc: &mut AutoCommit, group: GroupId, name: &str) -> Result<(), Error> {
@@ -119,6 +121,10 @@ pub(crate) fn apply(doc: &mut AutoCommit, edit: &SettingsEdit) -> Result<(), Err
         SettingsEdit::RemoveOnboardingTemplate(id) => {
             remove_entry(doc, &ROOT, "onboarding", &id.to_string(), "template")
         }
+        SettingsEdit::SetRelay(Some(url)) => doc
+            .put(ROOT, "relay", validate::relay_url(url)?)
+            .map_err(am),
+        SettingsEdit::SetRelay(None) => doc.delete(ROOT, "relay").map_err(am),
     }
 }
 
@@ -269,11 +275,16 @@ pub(crate) fn read(doc: &mut AutoCommit) -> GroupSettings {
         })
         .collect();
     let turfs = read_turfs(&mut r);
+    // A peer's document may hold anything here: a value that is not a relay URL is no relay.
+    let relay = r
+        .opt_str(&ROOT, "relay", "relay")
+        .and_then(|url| validate::relay_url(&url).ok());
     GroupSettings {
         name,
         scale,
         onboarding_templates,
         turfs,
+        relay,
         meta: r.finish(KNOWN, version),
     }
 }

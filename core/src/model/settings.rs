@@ -90,6 +90,9 @@ pub struct GroupSettings {
     pub onboarding_templates: Vec<OnboardingTemplate>,
     /// Turf handed out to organizers, live and returned, in the order they were cut.
     pub turfs: Vec<super::Turf>,
+    /// The relay the group runs itself (an iroh-relay URL), through which members' devices
+    /// reach each other when they are not on one network. None: devices meet only directly.
+    pub relay: Option<String>,
     pub meta: RecordMeta,
 }
 
@@ -98,6 +101,11 @@ pub struct GroupSettings {
 pub enum SettingsEdit {
     SetName(String),
     SetScale(AssessmentScale),
-    AddOnboardingTemplate { name: String, tasks: Vec<String> },
+    AddOnboardingTemplate {
+        name: String,
+        tasks: Vec<String>,
+    },
     RemoveOnboardingTemplate(EntryId),
+    /// Sets (or with `None` removes) the group's relay; checked by [`super::validate::relay_url`].
+    SetRelay(Option<String>),
 }

@@ -55,6 +55,35 @@ pub(crate) fn text(field: &str, value: &str) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// A relay's address as members' devices dial it: an `http` or `https` URL with a host and
+/// nothing else (no user, query or fragment), normalised the way iroh writes it. `http` is for a
+/// relay on a network the group controls (a test host, a meeting's own router); a relay on the
+/// internet should have TLS.
+pub fn relay_url(value: &str) -> Result<String, ValidationError> {
+    const FIELD: &str = "relay";
+    let v = required(FIELD, value)?;
+    let url = url::Url::parse(&v)
+        .map_err(|e| ValidationError::bad_format(FIELD, format!("not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ValidationError::bad_format(
+            FIELD,
+            "a relay's URL starts with https:// (or http:// on a network the group controls)",
+        ));
+    }
+    if url.host().is_none()
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(ValidationError::bad_format(
+            FIELD,
+            "a relay's URL is a scheme, a host and an optional port",
+        ));
+    }
+    Ok(url.to_string())
+}
+
 /// A list about to grow to `len` entries.
 pub(crate) fn list_len(field: &str, len: usize, max: usize) -> Result<(), ValidationError> {
     if len > max {

@@ -101,7 +101,8 @@ impl Node {
             group_name: group.members()?.name,
             inviter: me,
             addrs,
-            relay: None,
+            // A joiner away from this network reaches the inviter through the group's relay.
+            relay: group.settings()?.relay,
             secret,
             expires_at_ms: now + validity,
         };
@@ -143,6 +144,10 @@ impl Node {
         let mut addr = EndpointAddr::new(inviter_key);
         for a in &ticket.addrs {
             addr = addr.with_ip_addr(*a);
+        }
+        if let Some(url) = &ticket.relay {
+            self.use_relay(url).await?;
+            addr = addr.with_relay_url(super::relay::relay_config(url)?.url);
         }
         let me = self.shared.repo.device();
         let proof = join_proof(&ticket.secret, &ticket.group, &me, &ticket.inviter);

@@ -35,6 +35,9 @@ pub struct GroupSettings {
     pub name: String,
     pub scale: AssessmentScale,
     pub onboarding_templates: Vec<OnboardingTemplate>,
+    /// The relay the group runs itself, through which members' devices reach each other when
+    /// they are not on one network; none: they meet only directly.
+    pub relay: Option<String>,
     pub meta: RecordMeta,
 }
 
@@ -63,6 +66,7 @@ impl From<gw::GroupSettings> for GroupSettings {
                     tasks: t.tasks,
                 })
                 .collect(),
+            relay: s.relay,
             meta: s.meta.into(),
         }
     }
@@ -84,6 +88,11 @@ pub enum SettingsEdit {
     },
     RemoveOnboardingTemplate {
         id: String,
+    },
+    /// The group's relay (an `https://` iroh-relay URL; `http://` on a network the group
+    /// controls), or none to stop using one. Admins only.
+    SetRelay {
+        url: Option<String>,
     },
 }
 
@@ -119,6 +128,7 @@ impl TryFrom<SettingsEdit> for gw::SettingsEdit {
             SettingsEdit::RemoveOnboardingTemplate { id } => {
                 Self::RemoveOnboardingTemplate(parse::<EntryId>(&id)?)
             }
+            SettingsEdit::SetRelay { url } => Self::SetRelay(url),
         })
     }
 }

@@ -430,6 +430,25 @@ def test_bad_node_options_are_invalid_input(store):
         run(store.start_node(gw.NodeOptions(bind="not an address")))
 
 
+def test_a_node_uses_a_relay_only_when_its_group_sets_one(store, group):
+    async def relays():
+        node = await store.start_node(gw.NodeOptions(bind="127.0.0.1:0"))
+        try:
+            return node.relays()
+        finally:
+            await node.shutdown()
+
+    assert group.settings().relay is None
+    assert run(relays()) == []
+    with pytest.raises(GroundworkError.InvalidInput):
+        group.update_settings([gw.SettingsEdit.SET_RELAY(url="relay.example.org")])
+    settings = group.update_settings([gw.SettingsEdit.SET_RELAY(url="http://127.0.0.1:3340")])
+    assert settings.relay == "http://127.0.0.1:3340/"
+    assert run(relays()) == ["http://127.0.0.1:3340/"]
+    assert group.update_settings([gw.SettingsEdit.SET_RELAY(url=None)]).relay is None
+    assert run(relays()) == []
+
+
 # --- two devices -----------------------------------------------------------------------------
 
 
