@@ -178,7 +178,7 @@ public struct Member: Identifiable, Equatable, Sendable {
     }
 }
 
-/// The group's name and assessment scale.
+/// The group's name, assessment scale and relay.
 public struct GroupSettings: Equatable, Sendable {
     /// A level of the scale: leader 1, supporter 2, undecided 3, pass 4 unless the group chose
     /// another scale.
@@ -192,11 +192,15 @@ public struct GroupSettings: Equatable, Sendable {
     /// Strongest first.
     public var levels: [Level]
     public var supporterOrBetter: [Int64]
+    /// The relay the group runs itself, through which members in different places reach each
+    /// other; nil: devices meet only directly.
+    public var relay: String?
 
     init(_ s: FfiGroupSettings) {
         name = s.name
         levels = s.scale.levels.map { Level(value: $0.value, label: $0.label) }
         supporterOrBetter = s.scale.supporterOrBetter
+        relay = s.relay
     }
 
     /// The label of a value on the scale.

@@ -2,7 +2,8 @@ import Foundation
 import GroundworkUniffi
 
 /// This device on the network: invites, joining, syncing. It talks only to the group's own
-/// devices, at addresses from tickets and earlier syncs: no relay, no directory.
+/// devices, at addresses from tickets and earlier syncs, and to a relay only if the group runs
+/// one (its settings' `relay`): no directory, no one else's server.
 public final class Node: @unchecked Sendable {
     // `@unchecked Sendable`: the generated object is an `Arc` of a `Send + Sync` Rust value.
     let inner: FfiNode
@@ -13,6 +14,9 @@ public final class Node: @unchecked Sendable {
 
     /// The `IP:port` sockets the node listens on.
     public var addresses: [String] { inner.addresses() }
+
+    /// The relays the node uses: only those its groups run (empty unless a group set one).
+    public var relays: [String] { inner.relays() }
 
     /// An invite to `group` (this device must be an admin): show its QR code and ticket, then
     /// `waitJoined()`. It works once, for at most ten minutes.

@@ -28,6 +28,10 @@ public class Node internal constructor(
     /** The `IP:port` sockets the node listens on. */
     public fun addresses(): List<String> = guard { ffi.addresses() }
 
+    /** The relays the node uses: only those its groups run themselves (a group's
+     *  [GroupSettings.relay]); empty unless a group set one. */
+    public fun relays(): List<String> = guard { ffi.relays() }
+
     /** An invite to [group] (this device must be an admin): show [Invite.qrPayload] as a QR code
      *  and [Invite.ticket] as text, then [Invite.awaitJoined]. */
     public suspend fun createInvite(group: Group, options: InviteOptions = InviteOptions()): Invite =

@@ -25,11 +25,34 @@ import org.junit.jupiter.api.io.TempDir
 import org.groundwork.ffi.ContactEdit
 import org.groundwork.ffi.Notification
 import org.groundwork.ffi.RecordFilter
+import org.groundwork.ffi.SettingsEdit
 
 /** Two stores in one JVM, each with a real iroh endpoint on loopback, joined by an invite. */
 class SyncTest {
     @TempDir
     lateinit var dir: Path
+
+    @Test
+    fun aNodeUsesARelayOnlyWhenItsGroupSetsOne() = test {
+        openStore(dir.resolve("relay.db"), KEY_A).use { store ->
+            val group = store.createGroup("Maple Court Tenants")
+            suspend fun relays(): List<String> {
+                val node = store.startNode(NodeOptions(bind = "127.0.0.1:0"))
+                try {
+                    return node.relays()
+                } finally {
+                    node.shutdown()
+                }
+            }
+            assertNull(group.settings().relay)
+            assertEquals(emptyList<String>(), relays())
+            val set = group.updateSettings(listOf(SettingsEdit.SetRelay(url = "http://127.0.0.1:3340")))
+            assertEquals("http://127.0.0.1:3340/", set.relay)
+            assertEquals(listOf("http://127.0.0.1:3340/"), relays())
+            assertNull(group.updateSettings(listOf(SettingsEdit.SetRelay(url = null))).relay)
+            assertEquals(emptyList<String>(), relays())
+        }
+    }
 
     @Test
     fun twoStoresSyncOverLoopbackThroughAnInvite() = test {
