@@ -7,6 +7,7 @@
 //! settings, which the test asserts are in force (WAL + synchronous=FULL).
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -41,6 +42,8 @@ fn every_acknowledged_write_survives_sigkill() {
     let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(7);
     let mut acked_contacts: Vec<ContactId> = Vec::new();
     let mut acked_tags: Vec<u64> = Vec::new();
+    // The highest acknowledged edit of the hot contact (each sets its email to `e<n>@…`).
+    let mut acked_edit: Option<u64> = None;
     let mut next = 0u64;
     for round in 0..rounds {
         let mut child = Command::new(env!("CARGO_BIN_EXE_crash-writer"))
@@ -65,9 +68,10 @@ fn every_acknowledged_write_survives_sigkill() {
         std::thread::sleep(Duration::from_millis(rng.random_range(20..250)));
         child.kill().expect("SIGKILL");
         let status = child.wait().expect("wait");
-        assert!(
-            !status.success(),
-            "round {round}: the writer should have been killed"
+        assert_eq!(
+            status.signal(),
+            Some(9),
+            "round {round}: the writer ended before it was killed ({status})"
         );
         let lines = reader.join().expect("reader");
         for line in &lines {
@@ -77,7 +81,11 @@ fn every_acknowledged_write_survives_sigkill() {
                     acked_contacts.push(ContactId::parse(id).expect("id"));
                     next = next.max(n.parse::<u64>().expect("n") + 1);
                 }
-                ["tag", n] => acked_tags.push(n.parse().expect("n")),
+                ["tag", n] => {
+                    acked_tags.push(n.parse().expect("n"));
+                    acked_edit = acked_edit.max(n.parse().ok());
+                }
+                ["edit", n] => acked_edit = acked_edit.max(n.parse().ok()),
                 _ => panic!("unexpected line {line:?}"),
             }
         }
@@ -96,6 +104,17 @@ fn every_acknowledged_write_survives_sigkill() {
             assert!(
                 hot_contact.tags.contains(&format!("t{n}")),
                 "round {round}: acknowledged tag t{n} lost"
+            );
+        }
+        if let Some(n) = acked_edit {
+            let email = hot_contact.emails.first().map(|e| e.value.as_str());
+            let at = email
+                .and_then(|e| e.strip_prefix('e'))
+                .and_then(|e| e.split('@').next())
+                .and_then(|e| e.parse::<u64>().ok());
+            assert!(
+                at.is_some_and(|m| m >= n),
+                "round {round}: acknowledged edit {n} of the hot contact lost (email {email:?})"
             );
         }
         let listed = g.count_contacts(&ContactQuery::default()).expect("count") as usize;

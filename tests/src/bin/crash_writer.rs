@@ -2,14 +2,20 @@
 //! acknowledged write (after the call returned, i.e. after the commit), until it is killed.
 //!
 //! Usage: crash-writer STORE KEY-HEX GROUP-ID HOT-CONTACT-ID START
-//! Lines: `contact <n> <id>` for a new contact, `tag <n>` for a tag added to the hot contact
-//! (whose document is compacted every few dozen edits, so kills also land mid-compaction).
+//! Lines: `contact <n> <id>` for a new contact; then `tag <n>` for an edit of the hot contact
+//! that added tag `t<n>` and set its one email to `e<n>@example.org` (its document is compacted
+//! every few dozen edits, so kills also land mid-compaction). Once the hot contact has
+//! [`TAGS_MAX`] tags, the edit only sets the email and the line is `edit <n>`: the store caps a
+//! contact's lists, and a writer that hit the cap would die on its own, not by the test's kill.
 
 use std::io::Write;
 
 use groundwork_core::ids::{ContactId, GroupId};
 use groundwork_core::model::{ContactEdit, ContactList, NewContact, Update};
 use groundwork_core::{Repo, StoreKey};
+
+/// Tags the hot contact gets, under the store's limit on a contact's tags (500).
+const TAGS_MAX: usize = 400;
 
 fn main() {
     if let Err(e) = run() {
@@ -28,22 +34,43 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let group = repo.group(GroupId::parse(group)?)?;
     let hot = ContactId::parse(hot)?;
     let start: u64 = start.parse()?;
+    let before = group.contact(hot)?;
+    let mut tags = before.tags.len();
+    let mut email = before.emails.first().map(|e| e.id.clone());
     let stdout = std::io::stdout();
     for n in start.. {
         let mut new = NewContact::named(format!("Crash {n}"));
         new.phones.push(("mobile".into(), format!("555 {n:06}")));
         let contact = group.create_contact(&new)?;
         writeln!(stdout.lock(), "contact {n} {}", contact.id)?;
-        let edits = vec![
-            ContactEdit::AddTag(format!("t{n}")),
-            ContactEdit::AddEntry {
+        let value = format!("e{n}@example.org");
+        let mut edits = vec![match &email {
+            Some(id) => ContactEdit::EditEntry {
+                list: ContactList::Emails,
+                id: id.clone(),
+                label: "x".into(),
+                value,
+            },
+            None => ContactEdit::AddEntry {
                 list: ContactList::Emails,
                 label: "x".into(),
-                value: format!("e{n}@example.org"),
+                value,
             },
-        ];
-        group.update_contact(hot, &Update::new(edits))?;
-        writeln!(stdout.lock(), "tag {n}")?;
+        }];
+        let tagged = tags < TAGS_MAX;
+        if tagged {
+            edits.push(ContactEdit::AddTag(format!("t{n}")));
+        }
+        let updated = group.update_contact(hot, &Update::new(edits))?;
+        if email.is_none() {
+            email = updated.emails.first().map(|e| e.id.clone());
+        }
+        if tagged {
+            tags += 1;
+            writeln!(stdout.lock(), "tag {n}")?;
+        } else {
+            writeln!(stdout.lock(), "edit {n}")?;
+        }
     }
     Ok(())
 }
