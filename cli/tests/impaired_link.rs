@@ -1,5 +1,5 @@
-//! Syncs through a UDP proxy that delays, stalls and cuts the link, with the real `groundwork`
-//! command: a slow link with a three-second stall mid-transfer still completes; a link cut
+//! Syncs through a UDP proxy that delays (200 ms each way), stalls and cuts the link, with the
+//! real `groundwork` command: a slow link with a three-second stall mid-transfer still completes; a link cut
 //! mid-transfer fails with a clear error within the deadlines, and the next sync completes with
 //! every record once.
 //!
@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use common::{Laptop, Running, assert_each_once, parse};
 
 /// Each packet is this late, each way.
-const DELAY: Duration = Duration::from_millis(40);
+const DELAY: Duration = Duration::from_millis(200);
 /// Bytes from A to B after which the link is cut: past the handshake, well before 300 new
 /// contacts have crossed.
 const CUT_AFTER_BYTES: u64 = 16 * 1024;
