@@ -102,6 +102,10 @@ pub enum NodeError {
     Core(#[from] crate::Error),
     #[error("bad relay URL: {0}")]
     RelayUrl(String),
+    /// The node started without a relay (no group it held had one): start it again with
+    /// this relay in its configuration to reach peers through it.
+    #[error("the node started without a relay; start it with {0} to reach peers through it")]
+    RelayNotStarted(String),
     #[error(transparent)]
     Meeting(#[from] MeetingError),
 }
@@ -123,6 +127,8 @@ struct Shared {
     invites: Mutex<invite::Invites>,
     /// The endpoint's relay map (iroh shares it: relays inserted into the endpoint show here).
     relays: iroh::RelayMap,
+    /// Whether the endpoint has a relay transport: only when a relay was known at the start.
+    relay_transport: bool,
 }
 
 impl Shared {
@@ -196,9 +202,11 @@ fn misconfigured_with_n0_for_tests() -> bool {
 impl Node {
     /// Binds the endpoint and starts serving the sync protocol.
     pub async fn spawn(repo: Repo, config: NodeConfig) -> Result<Node, NodeError> {
-        // Always a relay transport, empty unless a group hosts a relay: a relay learnt later
-        // (from an invite ticket, from synced settings) can then be added to the running node.
+        // A relay transport only when a group hosts a relay: without one, iroh has nothing to
+        // contact and nothing to log about relays. A relay learnt later (synced settings, an
+        // invite ticket) is used from the next start, or at once if the transport exists.
         let relays = starting_relays(&repo, config.relay_url.as_deref()).await?;
+        let relay_transport = !relays.is_empty();
         let (sessions, _) = tokio::sync::broadcast::channel(64);
         let shared = Arc::new(Shared {
             repo,
@@ -206,6 +214,7 @@ impl Node {
             quarantine: Mutex::new(HashMap::new()),
             invites: Mutex::new(invite::Invites::default()),
             relays: relays.clone(),
+            relay_transport,
         });
         let builder = if misconfigured_with_n0_for_tests() {
             // Not Groundwork's configuration: iroh's defaults (n0's relays and DNS / pkarr
@@ -213,7 +222,11 @@ impl Node {
             Endpoint::builder(presets::N0)
         } else {
             Endpoint::builder(presets::Minimal)
-                .relay_mode(RelayMode::Custom(relays))
+                .relay_mode(if relay_transport {
+                    RelayMode::Custom(relays)
+                } else {
+                    RelayMode::Disabled
+                })
                 .clear_address_lookup()
         };
         let endpoint = builder
@@ -370,7 +383,7 @@ impl Node {
                 return Err(SyncError::Misbehaved("expected Done".into()).into());
             }
             frames::write(&mut send, &Message::Live { docs: vec![] }).await?;
-            record_addrs(self.router.endpoint(), &self.shared.relays, group, peer_id).await;
+            record_addrs(self.router.endpoint(), &self.shared, group, peer_id).await;
             let stats = result?;
             let link = live::spawn(group.clone(), peer_id, conn, send, recv);
             return Ok((stats, Some(link)));
@@ -389,7 +402,7 @@ impl Node {
             self.shared.quarantine(peer_id);
         }
         if result.is_ok() {
-            record_addrs(self.router.endpoint(), &self.shared.relays, group, peer_id).await;
+            record_addrs(self.router.endpoint(), &self.shared, group, peer_id).await;
         }
         let _ = self.shared.sessions.send(SessionReport {
             peer: peer_id,
@@ -488,7 +501,7 @@ async fn step(
 }
 
 /// Remembers where a peer was reached, for the next sync, after a session that went well.
-async fn record_addrs(endpoint: &Endpoint, relays: &iroh::RelayMap, group: &Group, peer: DeviceId) {
+async fn record_addrs(endpoint: &Endpoint, shared: &Shared, group: &Group, peer: DeviceId) {
     let Some(key) = peer.key() else { return };
     let Some(info) = endpoint.remote_info(key).await else {
         return;
@@ -503,7 +516,7 @@ async fn record_addrs(endpoint: &Endpoint, relays: &iroh::RelayMap, group: &Grou
     let g = group.clone();
     let _ = blocking(move || g.remember_peer(peer, &addrs)).await;
     // The session may have brought the group's relay (or a new one): use it from now on.
-    relay::learn_group_relay(endpoint, relays, group).await;
+    relay::learn_group_relay(endpoint, shared, group).await;
 }
 
 /// Runs blocking store work off the async threads.
@@ -540,7 +553,7 @@ impl ProtocolHandler for SyncHandler {
         match task.await {
             Ok(Ok(None)) => {}
             Ok(Ok(Some((group, stats)))) => {
-                record_addrs(&self.endpoint, &self.shared.relays, &group, peer).await;
+                record_addrs(&self.endpoint, &self.shared, &group, peer).await;
                 let _ = shared.sessions.send(SessionReport {
                     peer,
                     group: Some(group.id()),

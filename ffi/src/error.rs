@@ -117,6 +117,7 @@ impl From<NodeError> for GroundworkError {
             NodeError::Core(e) => e.into(),
             NodeError::Sync(e) => e.into(),
             NodeError::RelayUrl(_) => Self::InvalidInput { message },
+            NodeError::RelayNotStarted(_) => Self::Network { message },
             NodeError::Meeting(MeetingError::NoGroups | MeetingError::TooManyGroups { .. }) => {
                 Self::InvalidInput { message }
             }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use groundwork_core::Repo;
 use groundwork_core::ids::{ContactId, UnitId};
 use groundwork_core::node::{self as core_node, MeetingEvent, NodeConfig, SessionReport};
+use groundwork_core::proto::invite::Ticket;
 use groundwork_core::proto::membership as pm;
 use groundwork_core::sync as core_sync;
 use tokio::sync::{broadcast, oneshot};
@@ -199,6 +200,44 @@ impl Node {
         }))
     }
 
+    /// Closes the endpoint and starts it again with `relay` besides what it had: a node that
+    /// started without any relay has no relay transport to add one to. The group's settings
+    /// hold the relay once joined, so later starts find it there.
+    async fn restart_with_relay(&self, relay: String) -> Result<()> {
+        let config = NodeConfig {
+            relay_url: self.config.relay_url.clone().or(Some(relay)),
+            ..self.config.clone()
+        };
+        self.pause().await;
+        let running = Running::start(
+            self.repo.clone(),
+            config,
+            self.last.clone(),
+            self.sessions.clone(),
+        )
+        .await?;
+        self.install(running).await;
+        Ok(())
+    }
+
+    /// Makes `running` the node's endpoint, unless a concurrent start already put one there:
+    /// then the new one is stopped and the first kept.
+    async fn install(&self, running: Running) {
+        let lost = {
+            let mut slot = self.running.lock().unwrap_or_else(|p| p.into_inner());
+            match *slot {
+                None => {
+                    *slot = Some(running);
+                    None
+                }
+                Some(_) => Some(running),
+            }
+        };
+        if let Some(extra) = lost {
+            extra.stop().await;
+        }
+    }
+
     /// The running endpoint, or `Network` while the node is paused.
     fn node(&self) -> Result<core_node::Node> {
         self.running
@@ -279,6 +318,14 @@ impl Node {
     /// to the inviter, receives the group's membership, then syncs its records from the inviter.
     /// `device_name` is how the group's member list shows this device.
     pub async fn join(&self, ticket: String, device_name: String) -> Result<JoinedGroup> {
+        // A ticket from a group that runs a relay, on a node started with none (no group it
+        // holds had one): start the endpoint again with that relay, so the join can go through it.
+        if let Ok(t) = Ticket::parse(&ticket, chrono::Utc::now().timestamp_millis())
+            && let Some(relay) = t.relay
+            && self.node()?.relays().is_empty()
+        {
+            self.restart_with_relay(relay).await?;
+        }
         let node = self.node()?;
         runtime::run(async move {
             let (group, fingerprint) = node.join(&ticket, &device_name).await?;
@@ -466,20 +513,7 @@ impl Node {
             self.sessions.clone(),
         )
         .await?;
-        let lost = {
-            let mut slot = self.running.lock().unwrap_or_else(|p| p.into_inner());
-            match *slot {
-                None => {
-                    *slot = Some(running);
-                    None
-                }
-                // Another `resume` won the race: keep its node.
-                Some(_) => Some(running),
-            }
-        };
-        if let Some(extra) = lost {
-            extra.stop().await;
-        }
+        self.install(running).await;
         Ok(())
     }
 

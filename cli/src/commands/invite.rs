@@ -48,7 +48,7 @@ pub(crate) fn invite(ctx: &Ctx, args: &InviteArgs, json: bool) -> Result<Report>
         GrantView::new(&group, &grant, &units).text()
     };
     let validity = Duration::from_secs(u64::from(args.minutes) * 60);
-    net::with_node(repo, &args.net, |node| async move {
+    net::with_node(repo, net::config(&args.net), |node| async move {
         // Subscribed before the invite exists, so the new device's first session is not missed.
         let sessions = node.sessions();
         let invite = node
@@ -303,9 +303,15 @@ pub(crate) fn join(ctx: &Ctx, args: &JoinArgs) -> Result<Report> {
     let me = repo.device();
     let check = repo.clone();
     let (ticket_ref, text_ref, name_ref, fp_ref) = (&ticket, &text, &name, &fingerprint);
+    // The inviter's group may run a relay (the ticket names it): start the node with it, so
+    // the join can reach an inviter elsewhere.
+    let mut config = net::config(&args.net);
+    if config.relay_url.is_none() {
+        config.relay_url = ticket.relay.clone();
+    }
     let (group, stats): (Group, Option<SyncStats>) = net::with_node(
         repo,
-        &args.net,
+        config,
         |node: Node| async move {
             let mut sessions = node.sessions();
             note(&format!(

@@ -22,8 +22,9 @@ use crate::output::short_id;
 /// How long the runtime waits for its remaining work once the command is done.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
-/// Runs `body` with a node on the network, listening as `net` says, and stops the node after.
-pub(crate) fn with_node<T, F, Fut>(repo: Repo, net: &NetArgs, body: F) -> Result<T>
+/// Runs `body` with a node on the network, configured as `config` says (see [`config`]), and
+/// stops the node after.
+pub(crate) fn with_node<T, F, Fut>(repo: Repo, config: NodeConfig, body: F) -> Result<T>
 where
     F: FnOnce(Node) -> Fut,
     Fut: Future<Output = Result<T>>,
@@ -33,7 +34,7 @@ where
         .build()
         .map_err(|e| CliError::failure(format!("cannot start the network runtime: {e}")))?;
     let result = rt.block_on(async {
-        let node = Node::spawn(repo, config(net)).await?;
+        let node = Node::spawn(repo, config).await?;
         let result = body(node.clone()).await;
         node.shutdown().await;
         result

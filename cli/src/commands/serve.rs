@@ -23,7 +23,7 @@ pub(crate) fn run(ctx: &Ctx, args: &ServeArgs, json: bool) -> Result<Report> {
     let mut names = net::group_names(&repo);
     let names_repo = repo.clone();
     let limit = args.for_secs.map(Duration::from_secs);
-    net::with_node(repo, &args.net, |node| async move {
+    net::with_node(repo, net::config(&args.net), |node| async move {
         let mut sessions = node.sessions();
         let (bound, reachable) = net::listening(&node);
         let addrs =

@@ -66,7 +66,7 @@ pub(crate) fn run(ctx: &Ctx, args: &SyncArgs) -> Result<Report> {
         return Err(CliError::user("that is this device")
             .hint("give --peer another member device's id and address"));
     }
-    let results = net::with_node(repo, &args.net, |node| {
+    let results = net::with_node(repo, net::config(&args.net), |node| {
         let group = group.clone();
         let targets = &targets;
         let group_name = &group_name;

@@ -145,13 +145,28 @@ impl Node {
         for a in &ticket.addrs {
             addr = addr.with_ip_addr(*a);
         }
+        // A node without a relay transport still tries the inviter's direct addresses (both
+        // may be on one network); only if they fail is the missing relay the answer.
+        let mut relay_missing = None;
         if let Some(url) = &ticket.relay {
-            self.use_relay(url).await?;
-            addr = addr.with_relay_url(super::relay::relay_config(url)?.url);
+            match self.use_relay(url).await {
+                Ok(()) => addr = addr.with_relay_url(super::relay::relay_config(url)?.url),
+                Err(NodeError::RelayNotStarted(url)) => relay_missing = Some(url),
+                Err(e) => return Err(e),
+            }
         }
         let me = self.shared.repo.device();
         let proof = join_proof(&ticket.secret, &ticket.group, &me, &ticket.inviter);
-        let (conn, mut send, mut recv) = self.dial(addr.clone(), JOIN_ALPN).await?;
+        let (conn, mut send, mut recv) = match self.dial(addr.clone(), JOIN_ALPN).await {
+            Ok(dialled) => dialled,
+            Err(NodeError::Connect(e)) => {
+                return Err(match relay_missing {
+                    Some(url) => NodeError::RelayNotStarted(url),
+                    None => NodeError::Connect(e),
+                });
+            }
+            Err(e) => return Err(e),
+        };
         let request = JoinMessage::Request {
             group: ticket.group,
             name: name.to_owned(),

@@ -2,15 +2,16 @@
 //!
 //! A group that meets in several places sets a relay it runs (iroh's own `iroh-relay` server) in
 //! its settings; members' devices then reach each other through it when no direct path exists.
-//! The node starts with the relay its caller names and every held group's relay, learns a
-//! group's relay from an invite ticket when it joins, and dials a member of a group at that
-//! group's relay besides the member's direct addresses. With no relay anywhere the relay map is
-//! empty and iroh contacts nothing (the packet-capture test in `cli/tests/no_third_party.rs`
-//! holds it to that).
+//! The node starts with the relay its caller names and every held group's relay, and dials a
+//! member of a group at that group's relay besides the member's direct addresses. With no relay
+//! anywhere it has no relay transport at all (the packet-capture test in
+//! `cli/tests/no_third_party.rs` holds it to contacting nothing); a relay learnt while it runs
+//! (an invite ticket, synced settings) is added at once when the transport exists, else used
+//! from the next start.
 
 use iroh::{EndpointAddr, RelayConfig, RelayMap, RelayUrl};
 
-use super::{Node, NodeError, blocking};
+use super::{Node, NodeError, Shared, blocking};
 use crate::group::Group;
 use crate::model::validate;
 use crate::repo::Repo;
@@ -87,31 +88,42 @@ pub(crate) fn via(peer: EndpointAddr, relay: Option<RelayUrl>) -> EndpointAddr {
 }
 
 /// Adds the group's relay to the endpoint if its settings name one the endpoint lacks.
-pub(crate) async fn learn_group_relay(endpoint: &iroh::Endpoint, relays: &RelayMap, group: &Group) {
+pub(crate) async fn learn_group_relay(endpoint: &iroh::Endpoint, shared: &Shared, group: &Group) {
     let g = group.clone();
     let Ok(Some(config)) = blocking(move || group_relay(&g)).await else {
         return;
     };
-    if !relays.contains(&config.url) {
+    if shared.relays.contains(&config.url) {
+        return;
+    }
+    if shared.relay_transport {
         tracing::info!(relay = %config.url, "using the group's relay");
         endpoint
             .insert_relay(config.url.clone(), config.into())
             .await;
+    } else {
+        tracing::info!(relay = %config.url, "the group's relay is used from the node's next start");
     }
 }
 
 impl Node {
     /// Lets the endpoint use the relay at `url` from now on (a group's relay learnt after the
-    /// node started: from an invite ticket, or once the group's settings name one).
+    /// node started: from an invite ticket, or once the group's settings name one). A node
+    /// started without any relay has no relay transport to add one to: that is
+    /// [`NodeError::RelayNotStarted`], and the caller starts the node again with this relay.
     pub async fn use_relay(&self, url: &str) -> Result<(), NodeError> {
         let config = relay_config(url)?;
-        if !self.shared.relays.contains(&config.url) {
-            tracing::info!(relay = %config.url, "using the group's relay");
-            self.router
-                .endpoint()
-                .insert_relay(config.url.clone(), config.into())
-                .await;
+        if self.shared.relays.contains(&config.url) {
+            return Ok(());
         }
+        if !self.shared.relay_transport {
+            return Err(NodeError::RelayNotStarted(config.url.to_string()));
+        }
+        tracing::info!(relay = %config.url, "using the group's relay");
+        self.router
+            .endpoint()
+            .insert_relay(config.url.clone(), config.into())
+            .await;
         Ok(())
     }
 

@@ -452,6 +452,34 @@ def test_a_node_uses_a_relay_only_when_its_group_sets_one(store, group):
 # --- two devices -----------------------------------------------------------------------------
 
 
+def test_a_phone_joining_a_group_that_runs_a_relay_starts_using_it(tmp_path):
+    # The relay's address has nothing listening: the devices meet directly on loopback, and the
+    # joining phone's node, started with no relay, is restarted with the one its ticket names.
+    relay = "http://127.0.0.1:9/"
+    a = open_store(tmp_path / "a.db", KEY_A)
+    b = open_store(tmp_path / "b.db", KEY_B)
+    group_a = a.create_group("Maple Court Tenants")
+    group_a.update_settings([gw.SettingsEdit.SET_RELAY(url=relay)])
+
+    async def scenario():
+        node_a = await a.start_node(gw.NodeOptions(bind="127.0.0.1:0"))
+        node_b = await b.start_node(gw.NodeOptions(bind="127.0.0.1:0"))
+        try:
+            assert node_a.relays() == [relay]
+            assert node_b.relays() == []
+            invite = node_a.create_invite(group_a, gw.InviteOptions(validity_secs=120))
+            joined_on_a = asyncio.ensure_future(invite.wait_joined())
+            joined = await node_b.join(invite.ticket(), "Rosa's phone")
+            await asyncio.wait_for(joined_on_a, WAIT)
+            assert node_b.relays() == [relay]
+            assert b.group(joined.group_id).settings().relay == relay
+        finally:
+            await node_a.shutdown()
+            await node_b.shutdown()
+
+    run(scenario())
+
+
 def test_two_stores_sync_over_loopback_through_an_invite(tmp_path):
     a = open_store(tmp_path / "a.db", KEY_A)
     b = open_store(tmp_path / "b.db", KEY_B)
