@@ -199,9 +199,19 @@ fn write_kdf(path: &Path, kdf: &KdfFile) -> Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
-    fs::write(&tmp, text)
-        .and_then(|()| fs::rename(&tmp, path))
-        .map_err(|e| CliError::failure(format!("cannot write {}: {e}", path.display())))
+    // The store cannot be opened without this file: it must be on disk before the store is
+    // written to, through a power loss too (the file's bytes, then its name in the folder).
+    let durable = || -> io::Result<()> {
+        let mut file = fs::File::create(&tmp)?;
+        io::Write::write_all(&mut file, text.as_bytes())?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    };
+    durable().map_err(|e| CliError::failure(format!("cannot write {}: {e}", path.display())))
 }
 
 fn read_kdf(store: &Path) -> Result<KdfFile> {
