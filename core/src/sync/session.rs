@@ -1,7 +1,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use groundwork_proto::change_layout::{MAX_CHANGE_OPS, check_change_layout};
 use groundwork_proto::membership::DeviceId;
+use groundwork_proto::signed::{MAX_IMPORT_OPS, SignedChange};
 use groundwork_proto::sync::{
     DocHeads, DocUpdate, MIN_PROTOCOL_VERSION, Message, PROTOCOL_VERSION, REMOVAL_NOTICE_VERSION,
     Refusal, item_doc, item_id,
@@ -118,6 +120,8 @@ pub struct SyncSession {
     their_heads: BTreeMap<[u8; 16], Vec<[u8; 32]>>,
     /// Responder: the peer was asked once to present its admission.
     asked_admission: bool,
+    /// Documents received so far (a long history arrives in several pieces: counted once).
+    received: BTreeSet<[u8; 16]>,
     stats: SyncStats,
 }
 
@@ -189,6 +193,7 @@ impl SyncSession {
             their_heads: BTreeMap::new(),
             outstanding_wants: 0,
             wanted_total: 0,
+            received: BTreeSet::new(),
             stats: SyncStats::default(),
         }
     }
@@ -631,10 +636,22 @@ impl SyncSession {
             };
             self.stats.docs_sent += u32::from(!changes.is_empty());
             self.stats.changes_sent += changes.len() as u32;
+            // A long history goes in pieces, each one import the peer accepts; our heads ride
+            // on the last.
+            let mut pieces = split_history(changes, DOCS_MESSAGE_BYTES, MAX_IMPORT_OPS);
+            let last = pieces.pop().unwrap_or_default();
+            for piece in pieces {
+                out.push(DocUpdate {
+                    doc,
+                    heads: Vec::new(),
+                    changes: piece,
+                    erasure: None,
+                });
+            }
             out.push(DocUpdate {
                 doc,
                 heads: our_heads,
-                changes,
+                changes: last,
                 erasure: None,
             });
         }
@@ -688,7 +705,9 @@ impl SyncSession {
                     Ok(_) | Err(Error::Erased { .. }) => {}
                     Err(e) => return Err(e),
                 }
-                self.stats.docs_received += 1;
+                if self.received.insert(u.doc) {
+                    self.stats.docs_received += 1;
+                }
                 self.stats.changes_received += u.changes.len() as u32;
             }
             Ok(())
@@ -701,6 +720,35 @@ impl SyncSession {
             Err(e) => Err(SyncError::Local(e)),
         }
     }
+}
+
+/// Cuts a document's missing changes, in the causal order they come in, into pieces of at most
+/// `max_bytes` of changes and `max_ops` operations (a single larger change is a piece of its
+/// own). The receiver imports each piece as one batch and refuses any batch of more than
+/// [`MAX_IMPORT_OPS`] operations, so a history longer than that — a document edited for years —
+/// must never travel as one.
+fn split_history(
+    changes: Vec<SignedChange>,
+    max_bytes: usize,
+    max_ops: u64,
+) -> Vec<Vec<SignedChange>> {
+    let mut pieces = Vec::new();
+    let mut piece = Vec::new();
+    let (mut bytes, mut ops) = (0usize, 0u64);
+    for change in changes {
+        // Our own changes pass the walk; one that did not would count as the largest allowed.
+        let change_ops = check_change_layout(&change.change).map_or(MAX_CHANGE_OPS, |l| l.ops);
+        let change_bytes = change.change.len() + change.signature.len();
+        if !piece.is_empty() && (bytes + change_bytes > max_bytes || ops + change_ops > max_ops) {
+            pieces.push(std::mem::take(&mut piece));
+            (bytes, ops) = (0, 0);
+        }
+        bytes += change_bytes;
+        ops += change_ops;
+        piece.push(change);
+    }
+    pieces.push(piece);
+    pieces
 }
 
 /// The size of a message's set-reconciliation payload.
@@ -727,5 +775,64 @@ fn name(m: &Message) -> &'static str {
         Message::Done => "Done",
         Message::Refused { .. } => "Refused",
         Message::Removed { .. } => "Removed",
+    }
+}
+
+#[cfg(test)]
+mod split_tests {
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ROOT};
+
+    use super::*;
+
+    /// A history of `n` changes, change `i` setting `i + 1` keys (so `i + 1` operations).
+    fn history(n: usize) -> Vec<SignedChange> {
+        let mut doc = AutoCommit::new();
+        for i in 0..n {
+            for k in 0..=i {
+                doc.put(ROOT, format!("k{k}"), i as i64).expect("put");
+            }
+            doc.commit();
+        }
+        doc.get_changes(&[])
+            .into_iter()
+            .map(|c| SignedChange {
+                change: c.raw_bytes().to_vec(),
+                signature: vec![0; 64],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_history_is_cut_within_both_bounds_in_order_and_nothing_is_lost() {
+        let changes = history(12);
+        let total_ops: u64 = (1..=12).sum();
+        for (max_bytes, max_ops) in [(usize::MAX, 10), (400, u64::MAX), (300, 7), (1, 1)] {
+            let pieces = split_history(changes.clone(), max_bytes, max_ops);
+            let flat: Vec<SignedChange> = pieces.iter().flatten().cloned().collect();
+            assert_eq!(flat, changes, "order and content kept");
+            let mut counted = 0;
+            for piece in &pieces {
+                assert!(!piece.is_empty());
+                let ops: u64 = piece
+                    .iter()
+                    .map(|c| check_change_layout(&c.change).expect("layout").ops)
+                    .sum();
+                let bytes: usize = piece
+                    .iter()
+                    .map(|c| c.change.len() + c.signature.len())
+                    .sum();
+                // Over a bound only as a single change that alone exceeds it.
+                assert!(piece.len() == 1 || (ops <= max_ops && bytes <= max_bytes));
+                counted += ops;
+            }
+            assert_eq!(counted, total_ops);
+        }
+        assert_eq!(
+            split_history(changes.clone(), usize::MAX, u64::MAX).len(),
+            1
+        );
+        assert_eq!(split_history(changes, usize::MAX, 10).len(), 12 - 3);
+        assert_eq!(split_history(Vec::new(), 10, 10), vec![Vec::new()]);
     }
 }

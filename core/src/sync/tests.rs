@@ -4,7 +4,7 @@ use groundwork_proto::membership::{Grant, Role};
 use groundwork_proto::sync::{Message, Refusal};
 
 use super::*;
-use crate::ids::UnitId;
+use crate::ids::{DocId, UnitId};
 use crate::model::*;
 use crate::query::ContactQuery;
 use crate::{Error, Group, Repo};
@@ -572,4 +572,64 @@ fn an_organizers_phone_holds_exactly_its_turf_and_loses_it_when_it_is_returned()
     );
     // The admin still has the whole canvass.
     assert_eq!(a.turf_progress(turf.id).expect("p").held, 3);
+}
+
+#[test]
+fn a_document_with_a_long_history_travels_in_pieces_and_arrives_whole() {
+    let (_ra, a) = group_with(0);
+    let c = a.create_contact(&NewContact::named("Dolores")).expect("c");
+    // About 1.1 MB of history in one contact's document: more than one Docs message holds.
+    for i in 0..30 {
+        let story = format!(
+            "{i:02} {}",
+            "The heat has been out since November. ".repeat(470)
+        );
+        a.record_conversation(
+            c.id,
+            &NewConversation {
+                organizer: "Rosa P.".into(),
+                at: chrono::Utc::now(),
+                place: "front door".into(),
+                channel: Channel::Door,
+                steps: ConversationSteps {
+                    story,
+                    ..Default::default()
+                },
+                assessment: None,
+                next_steps: String::new(),
+            },
+        )
+        .expect("conversation");
+    }
+    let (_rb, b) = admit(&a, Role::Member, Grant::everything());
+    let (stats_b, stats_a, from_a) = run(&b, &a).expect("sync");
+    let pieces_of_the_contact = from_a
+        .iter()
+        .filter_map(|m| match m {
+            Message::Docs { docs, .. } => Some(docs),
+            _ => None,
+        })
+        .flatten()
+        .filter(|d| d.doc == *DocId::from(c.id).as_bytes())
+        .count();
+    assert!(
+        pieces_of_the_contact >= 2,
+        "the history went in {pieces_of_the_contact} piece(s)"
+    );
+    for m in &from_a {
+        if let Message::Docs { .. } = m {
+            let frame = m.to_frame().expect("frame").len();
+            assert!(frame < 700 * 1024, "a Docs message of {frame} bytes");
+        }
+    }
+    let copy = b.contact(c.id).expect("contact");
+    assert_eq!(copy.conversations.len(), 30);
+    assert_eq!(
+        b.version_of(c.id.into()).expect("version"),
+        a.version_of(c.id.into()).expect("version")
+    );
+    assert_eq!(
+        stats_b.docs_received, stats_a.docs_sent,
+        "a document in pieces counts once"
+    );
 }
