@@ -6,8 +6,8 @@
 //! - P2 reconnect after 10 documents changed: round trips after the QUIC handshake, bytes, and the
 //!   changed Automerge bytes; then nothing changed: round trips and bytes.
 //! - P5 live edit propagation: p50 / p95 from a committed edit to the peer's subscription firing.
-//! - samod 0.16 (the Rust automerge-repo) on the same documents in the same run (see
-//!   `vs_samod`): its cold sync time and receiver peak RSS, the ratio to Groundwork's cold sync
+//! - with the `vs-samod` feature, samod 0.16 (the Rust automerge-repo) on the same documents in
+//!   the same run (see `vs_samod`): its cold sync time and receiver peak RSS, the ratio to Groundwork's cold sync
 //!   (goal ≥ 5× on the sample workload, ≥ 50× at `--scale 5`), and its bytes on reconnect after
 //!   the same ten changes (goal: ≥ 10× Groundwork's) and with nothing changed.
 //!
@@ -15,8 +15,8 @@
 //! is away; the receiver then syncs (Groundwork) or reconnects (samod).
 //!
 //! ```text
-//! cargo run --release -p groundwork-bench --bin groundwork-sync-bench
-//! cargo run --release -p groundwork-bench --bin groundwork-sync-bench -- --scale 5
+//! cargo run --release -p groundwork-bench --bin groundwork-sync-bench --features vs-samod
+//! cargo run --release -p groundwork-bench --bin groundwork-sync-bench --features vs-samod -- --scale 5
 //! cargo run -p groundwork-bench --bin groundwork-sync-bench -- --quick
 //! ```
 //!
@@ -45,10 +45,16 @@ use groundwork_bench::peak_rss_mb;
 // A child directory: a file beside this one would be taken for another binary.
 #[path = "sync_bench/vs_negentropy.rs"]
 mod vs_negentropy;
+// samod and what it pulls in are built only with the vs-samod feature: in the default build the
+// bench shares every dependency's features with the rest of the workspace, so CI's smoke run
+// compiles no second copy of iroh.
+#[cfg(feature = "vs-samod")]
 #[path = "sync_bench/vs_samod.rs"]
 mod vs_samod;
 
 type BoxResult<T> = Result<T, Box<dyn Error>>;
+/// A row of the report: metric, value, goal, status.
+type Row = (&'static str, String, String, &'static str);
 
 /// Documents the serving side changes while the receiver is away (P2).
 const CHANGED_DOCUMENTS: u32 = 10;
@@ -74,7 +80,9 @@ fn run() -> BoxResult<()> {
         Some("child-serve") => return child_serve(&args[2..]),
         Some("child-cold") => return child_cold(&args[2..]),
         Some("child-load") => return child_load(&args[2..]),
+        #[cfg(feature = "vs-samod")]
         Some("child-samod-serve") => return vs_samod::child_serve(&args[2..]),
+        #[cfg(feature = "vs-samod")]
         Some("child-samod-cold") => return vs_samod::child_cold(&args[2..]),
         _ => {}
     }
@@ -116,12 +124,15 @@ fn run() -> BoxResult<()> {
         );
         g.add_device(b.device(), "new member", Role::Member, Grant::everything())?;
         b.join_group(&g.membership_ops()?)?;
-        let t = Instant::now();
-        let exported = vs_samod::export(&g, &seed_path)?;
-        println!(
-            "  the same {exported} documents exported as Automerge documents for samod in {:.1} s",
-            t.elapsed().as_secs_f64()
-        );
+        #[cfg(feature = "vs-samod")]
+        {
+            let t = Instant::now();
+            let exported = vs_samod::export(&g, &seed_path)?;
+            println!(
+                "  the same {exported} documents exported as Automerge documents for samod in {:.1} s",
+                t.elapsed().as_secs_f64()
+            );
+        }
         (a.device(), g.id())
     };
     let exe = std::env::current_exe()?;
@@ -202,18 +213,6 @@ fn run() -> BoxResult<()> {
     let load_ms = load["wall_ms"].as_f64().unwrap_or(f64::NAN);
     let cold_ms = cold["cold_ms"].as_f64().unwrap_or(f64::NAN);
     let ratio = cold_ms / load_ms;
-    let samod_cold_ms = samod["cold"]["cold_ms"].as_f64().unwrap_or(f64::NAN);
-    let samod_ratio = samod_cold_ms / cold_ms;
-    // The issue's goals: ≥ 5× on the sample workload, ≥ 50× at five times its size.
-    let samod_goal = if scale >= 5.0 {
-        Some(50.0)
-    } else if scale >= 1.0 {
-        Some(5.0)
-    } else {
-        None
-    };
-    let samod_changed = bytes(&samod["changed"]);
-    let changed_ratio = samod_changed as f64 / bytes(&cold["changed"]).max(1) as f64;
     let rows = vec![
         (
             "P1 local load time",
@@ -290,6 +289,124 @@ fn run() -> BoxResult<()> {
             },
         ),
         (
+            "P6 nodes × offline edits",
+            format!(
+                "{} × {} ({} documents)",
+                many["nodes"], many["edits_each"], many["documents"]
+            ),
+            "—".to_owned(),
+            "info",
+        ),
+        (
+            "P6 converge",
+            format!("{:.2} s", many["converge_s"].as_f64().unwrap_or(f64::NAN)),
+            "≤ 10 s".to_owned(),
+            if many["converge_s"].as_f64().unwrap_or(1e9) <= 10.0 {
+                "ok"
+            } else {
+                "MISS"
+            },
+        ),
+        (
+            "P5 live propagation p50",
+            format!("{:.1} ms", live["p50_ms"].as_f64().unwrap_or(f64::NAN)),
+            "—".to_owned(),
+            "info",
+        ),
+        (
+            "P5 live propagation p95",
+            format!("{:.1} ms", live["p95_ms"].as_f64().unwrap_or(f64::NAN)),
+            "≤ 100 ms".to_owned(),
+            if live["p95_ms"].as_f64().unwrap_or(1e9) <= 100.0 {
+                "ok"
+            } else {
+                "MISS"
+            },
+        ),
+    ];
+    let mut rows = rows;
+    rows.extend(samod_rows(&samod, &cold, scale));
+    // Groundwork's own reconciliation (10 changed on the serving side) against negentropy alone
+    // on a set of the same size with 10 newer on the responder.
+    let ours_recon = cold["changed"]["reconcile_bytes"].as_u64().unwrap_or(0);
+    let ours_rts = cold["changed"]["round_trips"].as_u64().unwrap_or(0);
+    for size in negentropy.as_array().into_iter().flatten() {
+        let cell = |case: &str| {
+            format!(
+                "{} RT, {} B",
+                size[case]["round_trips"], size[case]["bytes"]
+            )
+        };
+        rows.push((
+            "negentropy: equal / 10 / 10+10",
+            format!(
+                "{} items: {}; {}; {}",
+                size["items"],
+                cell("equal"),
+                cell("ten_one_side"),
+                cell("ten_each_side")
+            ),
+            "—".to_owned(),
+            "info",
+        ));
+    }
+    if let Some(same) = negentropy.as_array().and_then(|a| a.first()) {
+        let theirs = same["ten_one_side"]["bytes"].as_u64().unwrap_or(0);
+        let theirs_rts = same["ten_one_side"]["round_trips"].as_u64().unwrap_or(0);
+        rows.push((
+            "P2 finding the difference",
+            format!(
+                "{ours_recon} B in {} RT (negentropy alone, same size: {theirs} B in {theirs_rts} RT)",
+                ours_rts.saturating_sub(1)
+            ),
+            "≤ negentropy".to_owned(),
+            // The same algorithm on a set of the same size, but not the same set: which ten
+            // documents changed (where they fall among the ids) moves the bytes by a fifth
+            // either way on small sets, hence the slack.
+            if ours_recon <= theirs + theirs / 4 && ours_rts.saturating_sub(1) <= theirs_rts {
+                "ok"
+            } else {
+                "MISS"
+            },
+        ));
+    }
+    println!();
+    println!("  {:<34} {:<62} {:<22} status", "metric", "value", "goal");
+    for (m, v, g, st) in &rows {
+        println!("  {m:<34} {v:<62} {g:<22} {st}");
+    }
+    println!(
+        "SYNC_BENCH_JSON {}",
+        json!({"scale": scale, "load": load, "cold": cold, "live": live, "many": many, "samod": samod, "negentropy": negentropy})
+    );
+    Ok(())
+}
+
+/// The rows comparing samod with Groundwork; one saying so when samod was not run.
+fn samod_rows(samod: &Value, cold: &Value, scale: f64) -> Vec<Row> {
+    if samod.is_null() {
+        return vec![(
+            "samod comparison",
+            "not run: built without the vs-samod feature".to_owned(),
+            "—".to_owned(),
+            "info",
+        )];
+    }
+    let cold_ms = cold["cold_ms"].as_f64().unwrap_or(f64::NAN);
+    let samod_cold_ms = samod["cold"]["cold_ms"].as_f64().unwrap_or(f64::NAN);
+    let samod_ratio = samod_cold_ms / cold_ms;
+    // The issue's goals: ≥ 5× on the sample workload, ≥ 50× at five times its size.
+    let samod_goal = if scale >= 5.0 {
+        Some(50.0)
+    } else if scale >= 1.0 {
+        Some(5.0)
+    } else {
+        None
+    };
+    let samod_changed = bytes(&samod["changed"]);
+    let changed_ratio = samod_changed as f64 / bytes(&cold["changed"]).max(1) as f64;
+    vec![
+        (
             "P1 samod cold sync",
             format!(
                 "{samod_cold_ms:.0} ms ({} documents, heads checked)",
@@ -352,101 +469,18 @@ fn run() -> BoxResult<()> {
             "—".to_owned(),
             "info",
         ),
-        (
-            "P6 nodes × offline edits",
-            format!(
-                "{} × {} ({} documents)",
-                many["nodes"], many["edits_each"], many["documents"]
-            ),
-            "—".to_owned(),
-            "info",
-        ),
-        (
-            "P6 converge",
-            format!("{:.2} s", many["converge_s"].as_f64().unwrap_or(f64::NAN)),
-            "≤ 10 s".to_owned(),
-            if many["converge_s"].as_f64().unwrap_or(1e9) <= 10.0 {
-                "ok"
-            } else {
-                "MISS"
-            },
-        ),
-        (
-            "P5 live propagation p50",
-            format!("{:.1} ms", live["p50_ms"].as_f64().unwrap_or(f64::NAN)),
-            "—".to_owned(),
-            "info",
-        ),
-        (
-            "P5 live propagation p95",
-            format!("{:.1} ms", live["p95_ms"].as_f64().unwrap_or(f64::NAN)),
-            "≤ 100 ms".to_owned(),
-            if live["p95_ms"].as_f64().unwrap_or(1e9) <= 100.0 {
-                "ok"
-            } else {
-                "MISS"
-            },
-        ),
-    ];
-    let mut rows = rows;
-    // Groundwork's own reconciliation (10 changed on the serving side) against negentropy alone
-    // on a set of the same size with 10 newer on the responder.
-    let ours_recon = cold["changed"]["reconcile_bytes"].as_u64().unwrap_or(0);
-    let ours_rts = cold["changed"]["round_trips"].as_u64().unwrap_or(0);
-    for size in negentropy.as_array().into_iter().flatten() {
-        let cell = |case: &str| {
-            format!(
-                "{} RT, {} B",
-                size[case]["round_trips"], size[case]["bytes"]
-            )
-        };
-        rows.push((
-            "negentropy: equal / 10 / 10+10",
-            format!(
-                "{} items: {}; {}; {}",
-                size["items"],
-                cell("equal"),
-                cell("ten_one_side"),
-                cell("ten_each_side")
-            ),
-            "—".to_owned(),
-            "info",
-        ));
-    }
-    if let Some(same) = negentropy.as_array().and_then(|a| a.first()) {
-        let theirs = same["ten_one_side"]["bytes"].as_u64().unwrap_or(0);
-        let theirs_rts = same["ten_one_side"]["round_trips"].as_u64().unwrap_or(0);
-        rows.push((
-            "P2 finding the difference",
-            format!(
-                "{ours_recon} B in {} RT (negentropy alone, same size: {theirs} B in {theirs_rts} RT)",
-                ours_rts.saturating_sub(1)
-            ),
-            "≤ negentropy".to_owned(),
-            // The same algorithm on a set of the same size, but not the same set: which ten
-            // documents changed (where they fall among the ids) moves the bytes by a fifth
-            // either way on small sets, hence the slack.
-            if ours_recon <= theirs + theirs / 4 && ours_rts.saturating_sub(1) <= theirs_rts {
-                "ok"
-            } else {
-                "MISS"
-            },
-        ));
-    }
-    println!();
-    println!("  {:<34} {:<62} {:<22} status", "metric", "value", "goal");
-    for (m, v, g, st) in &rows {
-        println!("  {m:<34} {v:<62} {g:<22} {st}");
-    }
-    println!(
-        "SYNC_BENCH_JSON {}",
-        json!({"scale": scale, "load": load, "cold": cold, "live": live, "many": many, "samod": samod, "negentropy": negentropy})
-    );
-    Ok(())
+    ]
+}
+
+/// Without the vs-samod feature there is no samod to run.
+#[cfg(not(feature = "vs-samod"))]
+fn samod_run(_: &Path, _: &Path, _: &Path, _: &Value, _: bool) -> BoxResult<Value> {
+    Ok(Value::Null)
 }
 
 /// samod's side: a server seeded with the same documents and a new peer, each in a child
 /// process; the server applies the Groundwork edits' own changes while the peer is away.
+#[cfg(feature = "vs-samod")]
 fn samod_run(exe: &Path, dir: &Path, seed: &Path, edits: &Value, quick: bool) -> BoxResult<Value> {
     let manifest = dir.join("samod-manifest.txt");
     let (server_dir, client_dir) = (dir.join("samod-server"), dir.join("samod-client"));
