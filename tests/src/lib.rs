@@ -108,3 +108,101 @@ pub fn replicas(n: usize, name: &str) -> Vec<(groundwork_core::Repo, Group)> {
         })
         .collect()
 }
+
+/// The crash writer's acknowledgements (`src/bin/crash_writer.rs` prints one line per write
+/// after its commit returned), and the check that each survived.
+pub mod acks {
+    use groundwork_core::Group;
+    use groundwork_core::ids::ContactId;
+
+    /// What a writer acknowledged before it was killed.
+    #[derive(Debug, Default)]
+    pub struct Acks {
+        /// New contacts, by number (named `Crash <n>`, each with one phone).
+        pub contacts: Vec<(u64, ContactId)>,
+        /// Tags `t<n>` added to the hot contact (whose document is compacted now and then).
+        pub tags: Vec<u64>,
+        /// The highest edit of the hot contact (each sets its email to `e<n>@…`).
+        pub last_edit: Option<u64>,
+    }
+
+    impl Acks {
+        /// Reads the writer's lines; an unknown line fails the test.
+        pub fn parse(lines: &[String]) -> Acks {
+            let mut acks = Acks::default();
+            for line in lines {
+                let parts: Vec<&str> = line.split_whitespace().collect();
+                match parts.as_slice() {
+                    ["contact", n, id] => acks.contacts.push((
+                        n.parse().expect("contact number"),
+                        ContactId::parse(id).expect("contact id"),
+                    )),
+                    ["tag", n] => {
+                        let n = n.parse().expect("tag number");
+                        acks.tags.push(n);
+                        acks.last_edit = acks.last_edit.max(Some(n));
+                    }
+                    ["edit", n] => acks.last_edit = acks.last_edit.max(n.parse().ok()),
+                    _ => panic!("unexpected line from the writer: {line:?}"),
+                }
+            }
+            acks
+        }
+
+        /// Adds a later round's acknowledgements.
+        pub fn extend(&mut self, later: Acks) {
+            self.contacts.extend(later.contacts);
+            self.tags.extend(later.tags);
+            self.last_edit = self.last_edit.max(later.last_edit);
+        }
+
+        /// The next contact number no round has used.
+        pub fn next_number(&self) -> u64 {
+            self.contacts.iter().map(|(n, _)| n + 1).max().unwrap_or(0)
+        }
+
+        /// Fails the test unless the writers made progress over `rounds` rounds: a contact a
+        /// round at least, and enough tags that the hot document went through compaction.
+        pub fn assert_progress(&self, rounds: usize) {
+            assert!(
+                self.contacts.len() >= rounds,
+                "the writer made progress ({} acks)",
+                self.contacts.len()
+            );
+            assert!(
+                self.tags.len() > 32,
+                "the hot document went through compaction ({} tags)",
+                self.tags.len()
+            );
+        }
+
+        /// Fails the test, naming `round`, unless every acknowledged write is in `group`.
+        pub fn assert_present(&self, group: &Group, hot: ContactId, round: usize) {
+            for (n, id) in &self.contacts {
+                let c = group.contact(*id).unwrap_or_else(|e| {
+                    panic!("round {round}: acknowledged contact {n} ({id}) lost: {e}")
+                });
+                assert_eq!(c.name, format!("Crash {n}"), "round {round}");
+                assert_eq!(c.phones.len(), 1, "round {round}: contact {n}'s phone");
+            }
+            let hot_contact = group.contact(hot).expect("the hot contact");
+            for n in &self.tags {
+                assert!(
+                    hot_contact.tags.contains(&format!("t{n}")),
+                    "round {round}: acknowledged tag t{n} lost"
+                );
+            }
+            if let Some(n) = self.last_edit {
+                let email = hot_contact.emails.first().map(|e| e.value.as_str());
+                let at = email
+                    .and_then(|e| e.strip_prefix('e'))
+                    .and_then(|e| e.split('@').next())
+                    .and_then(|e| e.parse::<u64>().ok());
+                assert!(
+                    at.is_some_and(|m| m >= n),
+                    "round {round}: acknowledged edit {n} of the hot contact lost (email {email:?})"
+                );
+            }
+        }
+    }
+}

@@ -11,10 +11,10 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use groundwork_core::ids::ContactId;
 use groundwork_core::model::NewContact;
 use groundwork_core::query::ContactQuery;
 use groundwork_core::{Repo, StoreKey};
+use groundwork_tests::acks::Acks;
 use rand::{RngExt, SeedableRng};
 
 #[test]
@@ -40,10 +40,7 @@ fn every_acknowledged_write_survives_sigkill() {
         (g.id(), hot)
     };
     let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(7);
-    let mut acked_contacts: Vec<ContactId> = Vec::new();
-    let mut acked_tags: Vec<u64> = Vec::new();
-    // The highest acknowledged edit of the hot contact (each sets its email to `e<n>@…`).
-    let mut acked_edit: Option<u64> = None;
+    let mut acked = Acks::default();
     let mut next = 0u64;
     for round in 0..rounds {
         let mut child = Command::new(env!("CARGO_BIN_EXE_crash-writer"))
@@ -73,67 +70,21 @@ fn every_acknowledged_write_survives_sigkill() {
             Some(9),
             "round {round}: the writer ended before it was killed ({status})"
         );
-        let lines = reader.join().expect("reader");
-        for line in &lines {
-            let parts: Vec<&str> = line.split_whitespace().collect();
-            match parts.as_slice() {
-                ["contact", n, id] => {
-                    acked_contacts.push(ContactId::parse(id).expect("id"));
-                    next = next.max(n.parse::<u64>().expect("n") + 1);
-                }
-                ["tag", n] => {
-                    acked_tags.push(n.parse().expect("n"));
-                    acked_edit = acked_edit.max(n.parse().ok());
-                }
-                ["edit", n] => acked_edit = acked_edit.max(n.parse().ok()),
-                _ => panic!("unexpected line {line:?}"),
-            }
-        }
+        acked.extend(Acks::parse(&reader.join().expect("reader")));
+        next = next.max(acked.next_number());
 
         let repo = Repo::open(&path, &key)
             .unwrap_or_else(|e| panic!("round {round}: store does not open: {e}"));
         let g = repo.group(group_id).expect("group");
-        for id in &acked_contacts {
-            let c = g
-                .contact(*id)
-                .unwrap_or_else(|e| panic!("round {round}: acknowledged contact {id} lost: {e}"));
-            assert_eq!(c.phones.len(), 1);
-        }
-        let hot_contact = g.contact(hot).expect("hot contact");
-        for n in &acked_tags {
-            assert!(
-                hot_contact.tags.contains(&format!("t{n}")),
-                "round {round}: acknowledged tag t{n} lost"
-            );
-        }
-        if let Some(n) = acked_edit {
-            let email = hot_contact.emails.first().map(|e| e.value.as_str());
-            let at = email
-                .and_then(|e| e.strip_prefix('e'))
-                .and_then(|e| e.split('@').next())
-                .and_then(|e| e.parse::<u64>().ok());
-            assert!(
-                at.is_some_and(|m| m >= n),
-                "round {round}: acknowledged edit {n} of the hot contact lost (email {email:?})"
-            );
-        }
+        acked.assert_present(&g, hot, round);
         let listed = g.count_contacts(&ContactQuery::default()).expect("count") as usize;
         assert!(
-            listed > acked_contacts.len(),
+            listed > acked.contacts.len(),
             "the index lists every acknowledged contact (and the hot one)"
         );
         // A contact written but not yet acknowledged may or may not be there; start the next
         // round after the highest number used so far.
         next = next.max(listed as u64 + 1);
     }
-    assert!(
-        acked_contacts.len() >= rounds,
-        "the writer made progress ({} acks)",
-        acked_contacts.len()
-    );
-    assert!(
-        acked_tags.len() > 32,
-        "the hot document went through compaction ({} tags)",
-        acked_tags.len()
-    );
+    acked.assert_progress(rounds);
 }

@@ -24,6 +24,7 @@ use groundwork_core::ids::ContactId;
 use groundwork_core::model::NewContact;
 use groundwork_core::query::ContactQuery;
 use groundwork_core::{Repo, StoreKey};
+use groundwork_tests::acks::Acks;
 use rand::{RngExt, SeedableRng};
 
 use harness::Shim;
@@ -87,36 +88,6 @@ fn the_shim_keeps_only_what_was_synced() {
     disk.assert_modelled();
 }
 
-/// What one killed writer acknowledged.
-#[derive(Default)]
-struct Acks {
-    contacts: Vec<(u64, ContactId)>,
-    tags: Vec<u64>,
-    /// The highest edit of the hot contact (each sets its email to `e<n>@…`).
-    last_edit: Option<u64>,
-}
-
-fn parse_acks(lines: &[String]) -> Acks {
-    let mut acks = Acks::default();
-    for line in lines {
-        let parts: Vec<&str> = line.split_whitespace().collect();
-        match parts.as_slice() {
-            ["contact", n, id] => acks.contacts.push((
-                n.parse().expect("contact number"),
-                ContactId::parse(id).expect("contact id"),
-            )),
-            ["tag", n] => {
-                let n = n.parse().expect("tag number");
-                acks.tags.push(n);
-                acks.last_edit = acks.last_edit.max(Some(n));
-            }
-            ["edit", n] => acks.last_edit = acks.last_edit.max(n.parse().ok()),
-            _ => panic!("unexpected line from the writer: {line:?}"),
-        }
-    }
-    acks
-}
-
 /// Copies the store's files to a scratch folder, so opening them there (which recovers the WAL
 /// and writes) leaves the next round to start from the restored files themselves.
 fn copy_dir(from: &Path, to: &Path) {
@@ -164,9 +135,7 @@ fn every_acknowledged_write_survives_power_loss() {
     let disk = shim.disk(&data).slow_syncs(SYNC_DELAY_US);
     let path = disk.watched().join("crash.db");
 
-    let mut acked: Vec<(u64, ContactId)> = Vec::new();
-    let mut acked_tags: Vec<u64> = Vec::new();
-    let mut acked_edit: Option<u64> = None;
+    let mut acked = Acks::default();
     let mut next = 0u64;
     let mut rounds_with_loss = 0;
     for round in 0..rounds {
@@ -209,18 +178,14 @@ fn every_acknowledged_write_survives_power_loss() {
         if loss.lost_writes() {
             rounds_with_loss += 1;
         }
-        let acks = parse_acks(&lines);
+        let acks = Acks::parse(&lines);
         println!(
             "round {round}: killed after {delay:?}, {} contacts and {} tags acknowledged; {loss}",
             acks.contacts.len(),
             acks.tags.len()
         );
-        if let Some((n, _)) = acks.contacts.last() {
-            next = next.max(n + 1);
-        }
-        acked.extend(acks.contacts);
-        acked_tags.extend(acks.tags);
-        acked_edit = acked_edit.max(acks.last_edit);
+        acked.extend(acks);
+        next = next.max(acked.next_number());
 
         let scratch = tempfile::tempdir().expect("scratch");
         copy_dir(disk.watched(), scratch.path());
@@ -234,31 +199,7 @@ fn every_acknowledged_write_survives_power_loss() {
             "WAL with synchronous=FULL"
         );
         let g = repo.group(group_id).expect("group");
-        for (n, id) in &acked {
-            let c = g.contact(*id).unwrap_or_else(|e| {
-                panic!("round {round}: acknowledged contact {n} ({id}) lost: {e}")
-            });
-            assert_eq!(c.name, format!("Crash {n}"));
-            assert_eq!(c.phones.len(), 1, "round {round}: contact {n}'s phone");
-        }
-        let hot_contact = g.contact(hot).expect("the hot contact");
-        for n in &acked_tags {
-            assert!(
-                hot_contact.tags.contains(&format!("t{n}")),
-                "round {round}: acknowledged tag t{n} lost"
-            );
-        }
-        if let Some(n) = acked_edit {
-            let email = hot_contact.emails.first().map(|e| e.value.as_str());
-            let at = email
-                .and_then(|e| e.strip_prefix('e'))
-                .and_then(|e| e.split('@').next())
-                .and_then(|e| e.parse::<u64>().ok());
-            assert!(
-                at.is_some_and(|m| m >= n),
-                "round {round}: acknowledged edit {n} of the hot contact lost (email {email:?})"
-            );
-        }
+        acked.assert_present(&g, hot, round);
         let listed = g
             .contacts(&ContactQuery {
                 limit: Some(10_000),
@@ -266,13 +207,13 @@ fn every_acknowledged_write_survives_power_loss() {
             })
             .expect("the index");
         let in_index: HashSet<ContactId> = listed.iter().map(|c| c.id).collect();
-        for (n, id) in &acked {
+        for (n, id) in &acked.contacts {
             assert!(
                 in_index.contains(id),
                 "round {round}: the index does not list acknowledged contact {n}"
             );
         }
-        if let Some(n) = acked_tags.last() {
+        if let Some(n) = acked.tags.last() {
             let tagged = g
                 .count_contacts(&ContactQuery {
                     tag: Some(format!("t{n}")),
@@ -302,22 +243,13 @@ fn every_acknowledged_write_survives_power_loss() {
         "power loss: {rounds} rounds in {:.1} s, {} contacts and {} tags acknowledged, {images} \
          durable images written, writes lost in {rounds_with_loss} rounds",
         started.elapsed().as_secs_f64(),
-        acked.len(),
-        acked_tags.len()
+        acked.contacts.len(),
+        acked.tags.len()
     );
     assert!(images > 0, "the shim wrote no image: nothing was simulated");
     assert!(
         rounds_with_loss > 0,
         "no round lost an unsynced write: the power loss was never felt"
     );
-    assert!(
-        acked.len() >= rounds,
-        "the writer made progress ({} acks)",
-        acked.len()
-    );
-    assert!(
-        acked_tags.len() > 32,
-        "the hot document went through compaction ({} tags)",
-        acked_tags.len()
-    );
+    acked.assert_progress(rounds);
 }
