@@ -24,7 +24,7 @@ use std::process::Child;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use common::{COMMAND_DEADLINE, Laptop, Running, assert_each_once, parse};
+use common::{COMMAND_DEADLINE, Laptop, Running, assert_each_once, parse, succeeded};
 use harness::{Disk, Shim};
 use rand::{RngExt, SeedableRng};
 use serde_json::Value;
@@ -45,17 +45,7 @@ fn b_json(b: &Laptop, disk: &Disk, args: &[&str]) -> Value {
     all.extend_from_slice(args);
     let mut cmd = b.command(None, &all);
     disk.apply(&mut cmd);
-    let r = Running::spawn(cmd, &all).finish(COMMAND_DEADLINE);
-    assert_eq!(
-        r.code,
-        Some(0),
-        "groundwork {all:?} failed on B:\nstdout:\n{}\nstderr:\n{}",
-        r.stdout,
-        r.stderr
-    );
-    assert!(!r.stderr.contains("panicked"), "panic: {}", r.stderr);
-    serde_json::from_str(&r.stdout)
-        .unwrap_or_else(|e| panic!("stdout of {all:?} is not JSON ({e}):\n{}", r.stdout))
+    succeeded(&all, Running::spawn(cmd, &all).finish(COMMAND_DEADLINE))
 }
 
 /// B's contacts by name, through the CLI (which opens the store: it must open after any kill).
@@ -144,11 +134,6 @@ impl Drop for Sync {
     }
 }
 
-fn free_udp_port() -> u16 {
-    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind a UDP socket");
-    socket.local_addr().expect("local address").port()
-}
-
 #[test]
 fn a_sync_killed_or_losing_power_midway_loses_nothing_acknowledged_and_duplicates_nothing() {
     let started = Instant::now();
@@ -168,17 +153,7 @@ fn a_sync_killed_or_losing_power_midway_loses_nothing_acknowledged_and_duplicate
     let a = Laptop::new();
     let b = Laptop::new();
     a.json(None, &["init", "--group-name", "Riverside Tenants"]);
-    let listen = format!("127.0.0.1:{}", free_udp_port());
-    let mut invite = a.spawn(None, &["--json", "group", "invite", "--listen", &listen]);
-    let ticket = parse(&invite.line(Duration::from_secs(60)))["ticket"]
-        .as_str()
-        .expect("ticket")
-        .to_owned();
-    b.json(
-        None,
-        &["group", "join", &ticket, "--loopback", "--name", "laptop-b"],
-    );
-    drop(invite.finish(Duration::from_secs(60)));
+    let (_, listen) = a.invite_on_loopback(&b);
 
     // From here on B's store is on the simulated disk, starting from what the join left.
     let store_dir = b.store.parent().expect("the store's folder");

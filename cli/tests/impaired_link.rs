@@ -213,11 +213,6 @@ fn direction(
     [reader, writer]
 }
 
-fn free_udp_port() -> u16 {
-    let socket = UdpSocket::bind("127.0.0.1:0").expect("bind a UDP socket");
-    socket.local_addr().expect("local address").port()
-}
-
 #[test]
 fn a_stalled_link_completes_and_a_cut_one_fails_clearly_then_resumes_without_duplicates() {
     let net = Net::new();
@@ -228,18 +223,8 @@ fn a_stalled_link_completes_and_a_cut_one_fails_clearly_then_resumes_without_dup
     a.import_people("Member", 50);
 
     // B joins in the test's namespace, on loopback (the proxy comes after).
-    let invite_at = format!("127.0.0.1:{}", free_udp_port());
-    let mut invite = a.spawn(None, &["--json", "group", "invite", "--listen", &invite_at]);
-    let ticket = parse(&invite.line(Duration::from_secs(60)))["ticket"]
-        .as_str()
-        .expect("ticket")
-        .to_owned();
-    let joined = b.json(
-        None,
-        &["group", "join", &ticket, "--loopback", "--name", "laptop-b"],
-    );
+    let (joined, _) = a.invite_on_loopback(&b);
     assert_eq!(joined["contacts"], 50, "{joined}");
-    drop(invite.finish(Duration::from_secs(60)));
     let a_device = a.json(None, &["status"])["device_id"]
         .as_str()
         .expect("device id")

@@ -226,21 +226,7 @@ fn meeting_mode_finds_a_member_syncs_and_stops() {
     // A makes a group and invites B in person, on this computer's loopback: the addresses B
     // learns there mean nothing on the meeting's network.
     a.json(None, &["init", "--group-name", GROUP_NAME]);
-    let port = std::net::UdpSocket::bind("127.0.0.1:0")
-        .and_then(|s| s.local_addr())
-        .expect("a free port")
-        .port();
-    let listen = format!("127.0.0.1:{port}");
-    let mut invite = a.spawn(None, &["--json", "group", "invite", "--listen", &listen]);
-    let ticket = invite.event(Instant::now() + Duration::from_secs(60))["ticket"]
-        .as_str()
-        .expect("ticket")
-        .to_owned();
-    b.json(
-        None,
-        &["group", "join", &ticket, "--loopback", "--name", "laptop-b"],
-    );
-    invite.finish(Duration::from_secs(60));
+    a.invite_on_loopback(&b);
     // What B does not have yet.
     a.json(None, &["contact", "add", "--name", "Dana Meeting"]);
     let a_status = a.json(None, &["status"]);

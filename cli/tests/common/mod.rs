@@ -229,17 +229,31 @@ impl Laptop {
     pub(crate) fn json(&self, ns: Option<&str>, args: &[&str]) -> Value {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
-        let r = self.run(ns, &all);
-        assert_eq!(
-            r.code,
-            Some(0),
-            "groundwork {all:?} failed:\nstdout:\n{}\nstderr:\n{}",
-            r.stdout,
-            r.stderr
+        succeeded(&all, self.run(ns, &all))
+    }
+
+    /// Invites `joiner` in person on this computer's loopback (a free port) and has it join as
+    /// `laptop-b`; returns what the join printed and the address the invite listened on (which
+    /// the joiner remembers for its next sync).
+    pub(crate) fn invite_on_loopback(&self, joiner: &Laptop) -> (Value, String) {
+        let listen = format!("127.0.0.1:{}", free_udp_port());
+        let mut invite = self.spawn(None, &["--json", "group", "invite", "--listen", &listen]);
+        let ticket = parse(&invite.line(Duration::from_secs(60)))["ticket"]
+            .as_str()
+            .expect("ticket")
+            .to_owned();
+        let joined = joiner.json(
+            None,
+            &["group", "join", &ticket, "--loopback", "--name", "laptop-b"],
         );
-        assert!(!r.stderr.contains("panicked"), "panic: {}", r.stderr);
-        serde_json::from_str(&r.stdout)
-            .unwrap_or_else(|e| panic!("stdout of {args:?} is not JSON ({e}):\n{}", r.stdout))
+        let invited = invite.finish(Duration::from_secs(60));
+        assert_eq!(
+            invited.code,
+            Some(0),
+            "the invite failed: {}",
+            invited.stderr
+        );
+        (joined, listen)
     }
 
     /// Imports `n` people named `{prefix} NNNN` from a CSV, each with a phone of their own.
@@ -275,6 +289,26 @@ pub(crate) fn assert_each_once(names: &[String], expected: usize) {
     unique.dedup();
     assert_eq!(unique.len(), names.len(), "a record arrived twice");
     assert_eq!(names.len(), expected, "records missing");
+}
+
+/// A UDP port free on loopback a moment ago.
+pub(crate) fn free_udp_port() -> u16 {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind a UDP socket");
+    socket.local_addr().expect("local address").port()
+}
+
+/// A finished `groundwork --json …` run that must have succeeded without a panic: its output.
+pub(crate) fn succeeded(all: &[&str], r: Run) -> Value {
+    assert_eq!(
+        r.code,
+        Some(0),
+        "groundwork {all:?} failed:\nstdout:\n{}\nstderr:\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(!r.stderr.contains("panicked"), "panic: {}", r.stderr);
+    serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("stdout of {all:?} is not JSON ({e}):\n{}", r.stdout))
 }
 
 /// Parses one JSON line of a command's output.
