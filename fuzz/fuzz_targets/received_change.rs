@@ -7,8 +7,7 @@
 
 use automerge::Change;
 use groundwork_core::untrusted::read_verified_changes;
-use groundwork_proto::change_layout::check_change_layout;
-use groundwork_proto::signed::is_plain_change_chunk;
+use groundwork_proto::signed::{check_change, is_plain_change_chunk};
 use libfuzzer_sys::fuzz_target;
 
 /// Splits `bytes` into chunks by their LEB128 length, fixing each chunk's checksum (the first 4
@@ -46,8 +45,9 @@ fuzz_target!(init: groundwork_fuzz::contain_panics_of(&["automerge"]), |data: &[
         if !is_plain_change_chunk(&chunk) {
             return;
         }
-        // The gate's own steps: the layout walk, then decoding (under catch_unwind there, as here).
-        if check_change_layout(&chunk).is_err() {
+        // The gate's own steps: the layout and action checks, then decoding (under catch_unwind
+        // there, as here).
+        if check_change(&chunk).is_err() {
             return;
         }
         match std::panic::catch_unwind(|| Change::from_bytes(chunk)) {

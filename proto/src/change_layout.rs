@@ -64,6 +64,21 @@ pub enum LayoutError {
 pub struct ChangeLayout {
     /// Operations in the change (the action column's rows).
     pub ops: u64,
+    /// The operations' actions, one bit per action number (bit 63: any number from 63 up).
+    pub actions: u64,
+}
+
+/// Automerge's action numbers, as the action column holds them.
+pub mod action {
+    pub const MAKE_MAP: u32 = 0;
+    pub const PUT: u32 = 1;
+    pub const MAKE_LIST: u32 = 2;
+    pub const DELETE: u32 = 3;
+    pub const MAKE_TEXT: u32 = 4;
+    pub const INCREMENT: u32 = 5;
+    pub const MAKE_TABLE: u32 = 6;
+    /// A rich-text mark (its begin and end).
+    pub const MARK: u32 = 7;
 }
 
 /// Walks one change chunk (the bytes Automerge's `Change::raw_bytes` gives) without decoding
@@ -113,6 +128,7 @@ pub fn check_change_layout(bytes: &[u8]) -> Result<ChangeLayout, LayoutError> {
         specs.push((spec, len));
     }
     let mut ops = 0;
+    let mut actions = 0;
     let mut value_bytes_claimed: Vec<(u32, u64)> = Vec::new();
     let mut value_bytes_held: Vec<(u32, u64)> = Vec::new();
     for &(spec, len) in &specs {
@@ -144,6 +160,7 @@ pub fn check_change_layout(bytes: &[u8]) -> Result<ChangeLayout, LayoutError> {
                 return Err(LayoutError::TooManyOps);
             }
             ops = rows;
+            actions = action_set(data)?;
         }
     }
     for (id, claimed) in value_bytes_claimed {
@@ -155,7 +172,7 @@ pub fn check_change_layout(bytes: &[u8]) -> Result<ChangeLayout, LayoutError> {
             return Err(LayoutError::ValuesOverrun(id));
         }
     }
-    Ok(ChangeLayout { ops })
+    Ok(ChangeLayout { ops, actions })
 }
 
 /// How one value inside a run-length column is written.
@@ -219,6 +236,27 @@ fn walk_runs(data: &[u8], column: u32, value: Value) -> Result<RunWalk, LayoutEr
         }
     }
     Ok(RunWalk { rows, value_bytes })
+}
+
+/// The actions an action column holds (it passed [`walk_runs`] already), as a bit set.
+fn action_set(data: &[u8]) -> Result<u64, LayoutError> {
+    let mut r = Reader::new(data);
+    let mut set = 0u64;
+    while r.remaining() > 0 {
+        let count = r.signed("a run's length")?;
+        let values = match count {
+            1.. => 1,
+            ..0 => count.unsigned_abs(),
+            0 => {
+                r.unsigned("a run of nulls")?;
+                0
+            }
+        };
+        for _ in 0..values {
+            set |= 1 << r.unsigned("an action")?.min(63);
+        }
+    }
+    Ok(set)
 }
 
 /// Automerge's boolean encoding: unsigned counts of alternating false and true runs.
@@ -373,6 +411,39 @@ mod tests {
                 .unwrap_or_else(|e| panic!("refused a real change: {e}"));
             assert_eq!(layout.ops, change.len() as u64);
         }
+    }
+
+    #[test]
+    fn the_walk_reads_each_changes_actions() {
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "name", "Ana").unwrap();
+        doc.put(ROOT, "doors", ScalarValue::counter(0)).unwrap();
+        let story = doc.put_object(ROOT, "story", ObjType::Text).unwrap();
+        doc.splice_text(&story, 0, 0, "Rent went up").unwrap();
+        doc.commit();
+        doc.increment(ROOT, "doors", 1).unwrap();
+        doc.commit();
+        doc.mark(
+            &story,
+            automerge::marks::Mark::new("bold".into(), true, 0, 4),
+            automerge::marks::ExpandMark::Both,
+        )
+        .unwrap();
+        doc.delete(ROOT, "name").unwrap();
+        doc.commit();
+        let sets: Vec<u64> = changes_of(&mut doc)
+            .iter()
+            .map(|c| check_change_layout(c.raw_bytes()).expect("layout").actions)
+            .collect();
+        let bits = |actions: &[u32]| actions.iter().fold(0u64, |s, a| s | 1 << a);
+        assert_eq!(
+            sets,
+            vec![
+                bits(&[action::PUT, action::MAKE_TEXT]),
+                bits(&[action::INCREMENT]),
+                bits(&[action::MARK, action::DELETE]),
+            ]
+        );
     }
 
     #[test]

@@ -14,7 +14,9 @@ use std::panic::catch_unwind;
 use iroh_base::{PublicKey, SecretKey, Signature};
 use serde::{Deserialize, Serialize};
 
-use crate::change_layout::{LayoutError, MAX_CHANGE_OPS, check_change_layout};
+use crate::change_layout::{
+    ChangeLayout, LayoutError, MAX_CHANGE_OPS, action, check_change_layout,
+};
 use crate::membership::DeviceId;
 
 /// An Automerge change and its author's signature over the change's hash.
@@ -97,6 +99,17 @@ pub const MAX_IMPORT_BYTES: usize = 64 << 20;
 /// [`MAX_CHANGE_OPS`] by run-length encoding, and every applied operation is kept in memory.
 pub const MAX_IMPORT_OPS: u64 = 2 * MAX_CHANGE_OPS;
 
+/// The actions Groundwork's documents are made of: maps, lists and text, values put and
+/// deleted. A change from elsewhere holding any other (rich-text marks, counters, tables) comes
+/// from no Groundwork device, and Automerge 0.12's code for marks aborts the process on some
+/// crafted ones (a panic while unwinding from a panic, which `catch_unwind` cannot stop; kept in
+/// `core/tests/fuzz_regressions/`): such changes are refused before Automerge sees them.
+pub const WRITTEN_ACTIONS: u64 = 1 << action::MAKE_MAP
+    | 1 << action::PUT
+    | 1 << action::MAKE_LIST
+    | 1 << action::DELETE
+    | 1 << action::MAKE_TEXT;
+
 /// Why changes from elsewhere were refused before Automerge applied any of them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -115,6 +128,9 @@ pub enum ChangeError {
     Malformed(#[from] LayoutError),
     #[error("more than {MAX_IMPORT_OPS} operations in one import")]
     TooManyOps,
+    /// An operation Groundwork never writes (see [`WRITTEN_ACTIONS`]).
+    #[error("a change holds an operation Groundwork does not use (action {0})")]
+    UnusedAction(u32),
     #[error("a change could not be decoded: {0}")]
     Undecodable(String),
     #[error("a change's author is not a device key")]
@@ -147,7 +163,7 @@ pub fn verify_changes(changes: &[SignedChange]) -> Result<Vec<VerifiedChange>, C
     }
     let mut ops: u64 = 0;
     for signed in changes {
-        ops += check_change_layout(&signed.change)?.ops;
+        ops += check_change(&signed.change)?.ops;
         if ops > MAX_IMPORT_OPS {
             return Err(ChangeError::TooManyOps);
         }
@@ -173,6 +189,17 @@ pub fn verify_changes(changes: &[SignedChange]) -> Result<Vec<VerifiedChange>, C
             Ok(VerifiedChange { change, signer })
         })
         .collect()
+}
+
+/// What every change from elsewhere passes before Automerge decodes it: the layout walk (every
+/// length and run fits the bytes, operations bounded) and only the actions Groundwork writes.
+pub fn check_change(bytes: &[u8]) -> Result<ChangeLayout, ChangeError> {
+    let layout = check_change_layout(bytes)?;
+    let unused = layout.actions & !WRITTEN_ACTIONS;
+    if unused != 0 {
+        return Err(ChangeError::UnusedAction(unused.trailing_zeros()));
+    }
+    Ok(layout)
 }
 
 /// Automerge's chunk header: 4 magic bytes, a 4-byte checksum, then the chunk type (1 = a
@@ -227,5 +254,53 @@ mod tests {
         let mut moved = e;
         moved.doc = [3; 16];
         assert!(!moved.verify());
+    }
+
+    #[test]
+    fn only_the_actions_groundwork_writes_pass_the_check() {
+        use automerge::transaction::Transactable;
+        use automerge::{AutoCommit, ObjType, ROOT, ScalarValue};
+        let mut doc = AutoCommit::new();
+        // What Groundwork's documents are made of.
+        doc.put(ROOT, "name", "Ana").unwrap();
+        let phones = doc.put_object(ROOT, "phones", ObjType::List).unwrap();
+        doc.insert(&phones, 0, "555-0100").unwrap();
+        let notes = doc.put_object(ROOT, "notes", ObjType::Text).unwrap();
+        doc.splice_text(&notes, 0, 0, "Rent went up").unwrap();
+        doc.put_object(ROOT, "address", ObjType::Map).unwrap();
+        doc.delete(ROOT, "name").unwrap();
+        doc.commit();
+        let written = doc.get_changes(&[]);
+        assert_eq!(written.len(), 1);
+        check_change(written[0].raw_bytes()).expect("what Groundwork writes passes");
+        // What it never writes.
+        doc.put(ROOT, "doors", ScalarValue::counter(0)).unwrap();
+        doc.commit();
+        doc.increment(ROOT, "doors", 1).unwrap();
+        doc.commit();
+        doc.mark(
+            &notes,
+            automerge::marks::Mark::new("bold".into(), true, 0, 4),
+            automerge::marks::ExpandMark::Both,
+        )
+        .unwrap();
+        doc.commit();
+        doc.put_object(ROOT, "table", ObjType::Table).unwrap();
+        doc.commit();
+        let later: Vec<_> = doc
+            .get_changes(&[written[0].hash()])
+            .iter()
+            .map(|c| check_change(c.raw_bytes()).map(|_| ()))
+            .collect();
+        assert_eq!(
+            later,
+            vec![
+                // A counter's value is put like any other.
+                Ok(()),
+                Err(ChangeError::UnusedAction(action::INCREMENT)),
+                Err(ChangeError::UnusedAction(action::MARK)),
+                Err(ChangeError::UnusedAction(action::MAKE_TABLE)),
+            ]
+        );
     }
 }
