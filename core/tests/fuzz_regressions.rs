@@ -1,4 +1,5 @@
-//! Inputs the fuzzers found in what follows the change gate (`scripts/fuzz`), kept as hex in
+//! Inputs the fuzzers found in what follows the change gate and in reading stored documents
+//! (`scripts/fuzz`), kept as hex in
 //! `tests/fuzz_regressions/` (one change chunk per line, its checksum fixed as the fuzz target
 //! fixes it) and named after the target. Each must come back as a typed error or a record,
 //! never a panic that escapes; those named `received_change-refused-…` must be refused by the
@@ -9,7 +10,7 @@ use std::path::Path;
 
 use automerge::Change;
 use groundwork_core::proto::signed::check_change;
-use groundwork_core::untrusted::read_verified_changes;
+use groundwork_core::untrusted::{read_stored_chunks, read_verified_changes};
 use groundwork_core::{DocumentError, Error};
 
 #[test]
@@ -23,6 +24,14 @@ fn every_kept_received_change_finding_is_read_without_an_escaping_panic() {
             .expect("name")
             .to_string_lossy()
             .into_owned();
+        if name.starts_with("stored_document-") {
+            // A damaged store's document: an error, never a crash.
+            let bytes = hex::decode(fs::read_to_string(&path).expect("read").trim()).expect("hex");
+            let read = read_stored_chunks(&[bytes]);
+            assert!(read.is_err(), "{name}: {read:?}");
+            seen += 1;
+            continue;
+        }
         assert!(
             name.starts_with("received_change-"),
             "{name}: no check written for it"
