@@ -442,16 +442,10 @@ impl Laptop {
     fn json(&self, args: &[&str]) -> Value {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
-        let r = Running::spawn(self.command(&all), &all).finish(COMMAND_DEADLINE);
-        assert_eq!(
-            r.code,
-            Some(0),
-            "groundwork {all:?} failed:\nstdout:\n{}\nstderr:\n{}",
-            r.stdout,
-            r.stderr
-        );
-        serde_json::from_str(&r.stdout)
-            .unwrap_or_else(|e| panic!("stdout of {args:?} is not JSON ({e}):\n{}", r.stdout))
+        common::succeeded(
+            &all,
+            Running::spawn(self.command(&all), &all).finish(COMMAND_DEADLINE),
+        )
     }
 
     fn spawn(&self, args: &[&str]) -> Running {
