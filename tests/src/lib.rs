@@ -206,3 +206,72 @@ pub mod acks {
         }
     }
 }
+
+/// Runs the crash writer (`src/bin/crash_writer.rs`) and kills it: the part the SIGKILL and the
+/// power-loss tests share.
+pub mod writer {
+    use std::io::{BufRead, BufReader, Read};
+    use std::os::unix::process::ExitStatusExt;
+    use std::path::Path;
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+
+    use groundwork_core::StoreKey;
+    use groundwork_core::ids::{ContactId, GroupId};
+
+    /// The writer's command line: `program` (the test's `CARGO_BIN_EXE_crash-writer`) writing
+    /// into the store at `store`, numbering its new contacts from `first`.
+    pub fn command(
+        program: &str,
+        store: &Path,
+        key: &StoreKey,
+        group: GroupId,
+        hot: ContactId,
+        first: u64,
+    ) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.args([
+            store.to_str().expect("utf-8 path"),
+            &hex::encode(key.as_bytes()),
+            &group.to_string(),
+            &hot.to_string(),
+            &first.to_string(),
+        ]);
+        cmd
+    }
+
+    /// Starts `cmd`, sends it SIGKILL after `delay` and returns what it printed (one line per
+    /// acknowledged write). Fails the test, naming `round` and quoting the writer's errors, if it
+    /// ended on its own before the kill.
+    pub fn kill_after(cmd: &mut Command, delay: Duration, round: usize) -> Vec<String> {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn the writer");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut stderr = child.stderr.take().expect("stderr");
+        let lines = std::thread::spawn(move || {
+            BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .collect::<Vec<String>>()
+        });
+        let errors = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = stderr.read_to_string(&mut s);
+            s
+        });
+        std::thread::sleep(delay);
+        child.kill().expect("SIGKILL");
+        let status = child.wait().expect("wait");
+        let lines = lines.join().expect("stdout reader");
+        let errors = errors.join().expect("stderr reader");
+        assert_eq!(
+            status.signal(),
+            Some(9),
+            "round {round}: the writer ended before it was killed ({status}): {errors}"
+        );
+        lines
+    }
+}

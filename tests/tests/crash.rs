@@ -6,15 +6,13 @@
 //! acknowledged only after commit; durability across power loss also depends on the fsync
 //! settings, which the test asserts are in force (WAL + synchronous=FULL).
 
-use std::io::{BufRead, BufReader};
-use std::os::unix::process::ExitStatusExt;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use groundwork_core::model::NewContact;
 use groundwork_core::query::ContactQuery;
 use groundwork_core::{Repo, StoreKey};
 use groundwork_tests::acks::Acks;
+use groundwork_tests::writer;
 use rand::{RngExt, SeedableRng};
 
 #[test]
@@ -43,34 +41,17 @@ fn every_acknowledged_write_survives_sigkill() {
     let mut acked = Acks::default();
     let mut next = 0u64;
     for round in 0..rounds {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_crash-writer"))
-            .args([
-                path.to_str().expect("utf-8 path"),
-                &hex::encode(key.as_bytes()),
-                &group_id.to_string(),
-                &hot.to_string(),
-                &next.to_string(),
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn writer");
-        let stdout = child.stdout.take().expect("stdout");
-        let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .collect::<Vec<String>>()
-        });
-        std::thread::sleep(Duration::from_millis(rng.random_range(20..250)));
-        child.kill().expect("SIGKILL");
-        let status = child.wait().expect("wait");
-        assert_eq!(
-            status.signal(),
-            Some(9),
-            "round {round}: the writer ended before it was killed ({status})"
+        let mut writer = writer::command(
+            env!("CARGO_BIN_EXE_crash-writer"),
+            &path,
+            &key,
+            group_id,
+            hot,
+            next,
         );
-        acked.extend(Acks::parse(&reader.join().expect("reader")));
+        let delay = Duration::from_millis(rng.random_range(20..250));
+        let lines = writer::kill_after(&mut writer, delay, round);
+        acked.extend(Acks::parse(&lines));
         next = next.max(acked.next_number());
 
         let repo = Repo::open(&path, &key)

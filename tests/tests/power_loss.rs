@@ -15,7 +15,6 @@ mod harness;
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read};
-use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -25,6 +24,7 @@ use groundwork_core::model::NewContact;
 use groundwork_core::query::ContactQuery;
 use groundwork_core::{Repo, StoreKey};
 use groundwork_tests::acks::Acks;
+use groundwork_tests::writer;
 use rand::{RngExt, SeedableRng};
 
 use harness::Shim;
@@ -139,41 +139,16 @@ fn every_acknowledged_write_survives_power_loss() {
     let mut next = 0u64;
     let mut rounds_with_loss = 0;
     for round in 0..rounds {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_crash-writer"));
-        cmd.args([
-            path.to_str().expect("utf-8 path"),
-            &hex::encode(key.as_bytes()),
-            &group_id.to_string(),
-            &hot.to_string(),
-            &next.to_string(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-        let mut child = disk.apply(&mut cmd).spawn().expect("spawn the writer");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut stderr = child.stderr.take().expect("stderr");
-        let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .collect::<Vec<String>>()
-        });
-        let errors = std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = stderr.read_to_string(&mut s);
-            s
-        });
-        let delay = Duration::from_millis(rng.random_range(50..600));
-        std::thread::sleep(delay);
-        child.kill().expect("SIGKILL");
-        let status = child.wait().expect("wait");
-        let lines = reader.join().expect("reader");
-        let errors = errors.join().expect("stderr reader");
-        assert_eq!(
-            status.signal(),
-            Some(9),
-            "round {round}: the writer ended before it was killed ({status}): {errors}"
+        let mut writer = writer::command(
+            env!("CARGO_BIN_EXE_crash-writer"),
+            &path,
+            &key,
+            group_id,
+            hot,
+            next,
         );
+        let delay = Duration::from_millis(rng.random_range(50..600));
+        let lines = writer::kill_after(disk.apply(&mut writer), delay, round);
         let loss = disk.power_loss();
         if loss.lost_writes() {
             rounds_with_loss += 1;
