@@ -36,7 +36,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let start: u64 = start.parse()?;
     let before = group.contact(hot)?;
     let mut tags = before.tags.len();
-    let mut email = before.emails.first().map(|e| e.id.clone());
+    let mut email = before.emails.first().map(|e| e.id);
     let stdout = std::io::stdout();
     for n in start.. {
         let mut new = NewContact::named(format!("Crash {n}"));
@@ -47,7 +47,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         let mut edits = vec![match &email {
             Some(id) => ContactEdit::EditEntry {
                 list: ContactList::Emails,
-                id: id.clone(),
+                id: *id,
                 label: "x".into(),
                 value,
             },
@@ -63,7 +63,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
         let updated = group.update_contact(hot, &Update::new(edits))?;
         if email.is_none() {
-            email = updated.emails.first().map(|e| e.id.clone());
+            email = updated.emails.first().map(|e| e.id);
         }
         if tagged {
             tags += 1;
