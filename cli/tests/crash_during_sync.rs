@@ -24,7 +24,9 @@ use std::process::Child;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use common::{COMMAND_DEADLINE, Laptop, Running, assert_each_once, parse, succeeded};
+use common::{
+    COMMAND_DEADLINE, Laptop, Running, assert_each_once, contact_names, parse, succeeded,
+};
 use harness::{Disk, Shim};
 use rand::{RngExt, SeedableRng};
 use serde_json::Value;
@@ -50,13 +52,7 @@ fn b_json(b: &Laptop, disk: &Disk, args: &[&str]) -> Value {
 
 /// B's contacts by name, through the CLI (which opens the store: it must open after any kill).
 fn b_names(b: &Laptop, disk: &Disk) -> Vec<String> {
-    let list = b_json(b, disk, &["contact", "list", "--limit", "10000"]);
-    list["contacts"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no contacts array: {list}"))
-        .iter()
-        .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
-        .collect()
+    contact_names(&b_json(b, disk, &["contact", "list", "--limit", "10000"]))
 }
 
 /// B's names after a kill: the store opens, B's own contacts are all there, nothing twice.

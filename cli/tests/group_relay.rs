@@ -26,7 +26,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::capture::{Capture, contains};
-use common::{Laptop, Running, assert_each_once, parse};
+use common::{Laptop, Running, assert_each_once, contact_names, parse};
 
 const RELAY_IP: &str = "10.208.0.1";
 const RELAY_PORT: u16 = 3340;
@@ -241,15 +241,10 @@ fn laptops_with_no_route_between_them_sync_through_the_groups_relay_which_sees_c
     assert_eq!(synced["succeeded"], 1, "{synced}");
     serving.interrupt();
     drop(serving.finish(Duration::from_secs(60)));
-    let names = b.json(
+    let names = contact_names(&b.json(
         None,
         &["--group", &group, "contact", "list", "--limit", "10000"],
-    )["contacts"]
-        .as_array()
-        .expect("contacts")
-        .iter()
-        .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
-        .collect::<Vec<_>>();
+    ));
     assert_each_once(&names, 260);
     let frames = capture.stop();
     let relay_run = relay.kill();

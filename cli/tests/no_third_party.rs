@@ -29,8 +29,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::Running;
 use common::capture::{Capture, Frame, Ip, contains};
+use common::{Running, contact_names};
 
 use serde_json::Value;
 
@@ -464,13 +464,7 @@ impl Laptop {
     }
 
     fn contact_names(&self) -> Vec<String> {
-        let list = self.json(&["contact", "list"]);
-        let mut names: Vec<String> = list["contacts"]
-            .as_array()
-            .unwrap_or_else(|| panic!("no contacts array: {list}"))
-            .iter()
-            .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
-            .collect();
+        let mut names = contact_names(&self.json(&["contact", "list"]));
         names.sort();
         names
     }

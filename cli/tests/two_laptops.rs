@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Run, Running};
+use common::{Run, Running, contact_names};
 
 use serde_json::Value;
 
@@ -56,13 +56,7 @@ impl Laptop {
     }
 
     fn contact_names(&self) -> Vec<String> {
-        let list = self.json(&["contact", "list"]);
-        let mut names: Vec<String> = list["contacts"]
-            .as_array()
-            .unwrap_or_else(|| panic!("no contacts array: {list}"))
-            .iter()
-            .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
-            .collect();
+        let mut names = contact_names(&self.json(&["contact", "list"]));
         names.sort();
         names
     }

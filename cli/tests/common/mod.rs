@@ -272,14 +272,18 @@ impl Laptop {
 
     /// Every contact's name, in the store's order (duplicates kept, to be caught).
     pub(crate) fn names(&self) -> Vec<String> {
-        let list = self.json(None, &["contact", "list", "--limit", "10000"]);
-        list["contacts"]
-            .as_array()
-            .unwrap_or_else(|| panic!("no contacts array: {list}"))
-            .iter()
-            .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
-            .collect()
+        contact_names(&self.json(None, &["contact", "list", "--limit", "10000"]))
     }
+}
+
+/// The names in what `groundwork --json contact list` printed, in its order.
+pub(crate) fn contact_names(list: &Value) -> Vec<String> {
+    list["contacts"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no contacts array: {list}"))
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 /// Every name once, and as many as expected.
