@@ -125,6 +125,12 @@ pub(crate) fn load_document(
         doc: doc_label.to_owned(),
         reason,
     };
+    // Only the chunks a store writes, each change walked first: Automerge allocates what a
+    // damaged chunk claims before it finds the bytes are not there.
+    for chunk in chunks {
+        groundwork_proto::change_layout::check_stored_chunks(chunk)
+            .map_err(|e| damaged(e.to_string()))?;
+    }
     let result = catch_unwind(AssertUnwindSafe(|| {
         let mut doc = AutoCommit::load_with_options(
             &[],

@@ -21,6 +21,7 @@ pub const MAX_CHANGE_OPS: u64 = 1 << 20;
 const MAX_COLUMN_ROWS: u64 = 4 * MAX_CHANGE_OPS;
 
 const CHUNK_MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+const DOCUMENT_CHUNK: u8 = 0;
 const CHANGE_CHUNK: u8 = 1;
 
 /// Column types, the low three bits of a column specification.
@@ -45,6 +46,8 @@ const ACTION_COLUMN_ID: u32 = 4;
 pub enum LayoutError {
     #[error("not an uncompressed change chunk")]
     NotAChange,
+    #[error("not an Automerge chunk")]
+    NotAChunk,
     #[error("{0} runs past the end of the change")]
     Truncated(&'static str),
     #[error("{0} is not a valid LEB128 number")]
@@ -57,6 +60,8 @@ pub enum LayoutError {
     TooManyOps,
     #[error("column {0}'s values claim more bytes than the value column holds")]
     ValuesOverrun(u32),
+    #[error("a chunk of type {0}, which a store never holds")]
+    UnexpectedChunk(u8),
 }
 
 /// What the walk learned of a change that passed it.
@@ -79,6 +84,35 @@ pub mod action {
     pub const MAKE_TABLE: u32 = 6;
     /// A rich-text mark (its begin and end).
     pub const MARK: u32 = 7;
+}
+
+/// Walks what a store keeps of a document (a snapshot, increments, or both back to back) before
+/// Automerge loads it: a store holds only whole-document chunks (`save`) and plain change chunks
+/// (`Change::raw_bytes`), and each change is walked like one from a peer. A damaged store's
+/// bytes are thus refused, not decoded: a fuzzed "bundle" chunk of 600 bytes made Automerge 0.12
+/// collect a 512 MB column, and a compressed chunk inflates without a cap. Document chunks are
+/// not walked (their columns have another layout); they only ever come from this device.
+pub fn check_stored_chunks(mut bytes: &[u8]) -> Result<(), LayoutError> {
+    while !bytes.is_empty() {
+        let mut r = Reader::new(bytes);
+        if r.take(4, "the chunk header")? != CHUNK_MAGIC {
+            return Err(LayoutError::NotAChunk);
+        }
+        r.take(4, "the checksum")?;
+        let kind = r.byte("the chunk type")?;
+        let len = r.length("the chunk length")?;
+        r.take(len, "the chunk")?;
+        let (chunk, rest) = bytes.split_at(bytes.len() - r.remaining());
+        match kind {
+            DOCUMENT_CHUNK => {}
+            CHANGE_CHUNK => {
+                check_change_layout(chunk)?;
+            }
+            other => return Err(LayoutError::UnexpectedChunk(other)),
+        }
+        bytes = rest;
+    }
+    Ok(())
 }
 
 /// Walks one change chunk (the bytes Automerge's `Change::raw_bytes` gives) without decoding
@@ -586,6 +620,60 @@ mod tests {
             check_change_layout(&doc.save()),
             Err(LayoutError::NotAChange)
         );
+    }
+
+    #[test]
+    fn a_stores_chunks_pass_and_anything_else_is_refused() {
+        let mut doc = varied_document();
+        let snapshot = doc.save();
+        doc.put(ROOT, "name", "Ana L. Ortiz").unwrap();
+        doc.put(ROOT, "age", 45_i64).unwrap();
+        let increments: Vec<u8> = changes_of(&mut doc)
+            .iter()
+            .flat_map(|c| c.raw_bytes().to_vec())
+            .collect();
+        assert_eq!(check_stored_chunks(&snapshot), Ok(()));
+        assert_eq!(check_stored_chunks(&increments), Ok(()));
+        let both = [snapshot.clone(), increments.clone()].concat();
+        assert_eq!(check_stored_chunks(&both), Ok(()));
+        assert_eq!(check_stored_chunks(&[]), Ok(()));
+
+        // A compressed change (type 2) and a bundle (type 3) are never written to a store.
+        for kind in [2u8, 3, 200] {
+            let mut other = increments.clone();
+            other[8] = kind;
+            assert_eq!(
+                check_stored_chunks(&other),
+                Err(LayoutError::UnexpectedChunk(kind))
+            );
+        }
+        // A change inside the stored bytes is walked like one from a peer.
+        let mut huge = CHUNK_MAGIC.to_vec();
+        huge.extend([0; 4]);
+        huge.push(CHANGE_CHUNK);
+        leb(&mut huge, 3);
+        huge.extend([0, 200, 1]); // no dependencies, then an author claiming 200 bytes
+        assert_eq!(
+            check_stored_chunks(&[snapshot.as_slice(), &huge].concat()),
+            Err(LayoutError::Truncated("the author"))
+        );
+        assert_eq!(
+            check_stored_chunks(b"not a chunk at all"),
+            Err(LayoutError::NotAChunk)
+        );
+        // Cut anywhere but between two chunks, the bytes are refused.
+        let mut boundaries = vec![snapshot.len()];
+        for change in changes_of(&mut doc) {
+            boundaries.push(boundaries.last().unwrap() + change.raw_bytes().len());
+        }
+        for cut in 1..both.len() {
+            let read = check_stored_chunks(&both[..cut]);
+            assert_eq!(
+                read.is_ok(),
+                boundaries.contains(&cut),
+                "cut at {cut}: {read:?}"
+            );
+        }
     }
 
     #[test]
