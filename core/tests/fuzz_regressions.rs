@@ -32,7 +32,10 @@ fn every_kept_received_change_finding_is_read_without_an_escaping_panic() {
             if name.contains("bundle-chunk") {
                 // Refused before Automerge sees it: decoding it allocates 512 MB first.
                 let reason = read.unwrap_err().to_string();
-                assert!(reason.contains("which a store never holds"), "{name}: {reason}");
+                assert!(
+                    reason.contains("which a store never holds"),
+                    "{name}: {reason}"
+                );
             }
             seen += 1;
             continue;
